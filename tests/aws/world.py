@@ -1,0 +1,240 @@
+"""The fake AWS estate the tests collect: an organization with member accounts reached by assume role,
+and a few resources of every collected type in each member account and region.
+
+Everything is created through boto3 against the moto server, with the member account's assumed
+credentials, so resources land in that account. ``World`` remembers what was created, so tests can
+compare the collected graph with it.
+"""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from typing import Dict, List
+
+import boto3
+
+MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account: the caller of the test credentials
+ORG_ROLE = "OrganizationAccountAccessRole"
+REGIONS = ["us-east-1", "eu-central-1"]
+MEMBER_NAMES = ["alpha", "beta", "gamma"]
+
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+EC2_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+READ_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+
+
+@dataclass
+class RegionEstate:
+    """Ids of what was created in one account and region."""
+    vpc: str = ""
+    subnets: List[str] = field(default_factory=list)
+    security_group: str = ""
+    instances: List[str] = field(default_factory=list)
+    volume: str = ""
+    snapshot: str = ""
+    key_pair: str = ""
+    internet_gateway: str = ""
+    nat_gateway: str = ""
+    network_interface: str = ""
+    elastic_ip: str = ""
+    allocation_id: str = ""
+    load_balancer_arn: str = ""
+    target_group_arn: str = ""
+    db_instance: str = ""
+    table: str = ""
+    function: str = ""
+    alarm: str = ""
+    cluster: str = ""
+    queue_url: str = ""
+    topic_arn: str = ""
+    key_id: str = ""
+
+
+@dataclass
+class AccountEstate:
+    account_id: str
+    name: str
+    buckets: List[str] = field(default_factory=list)
+    users: List[str] = field(default_factory=list)
+    group: str = ""
+    roles: List[str] = field(default_factory=list)
+    policy_arn: str = ""
+    instance_profile: str = ""
+    regions: Dict[str, RegionEstate] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    endpoint: str
+    management: str = MANAGEMENT_ACCOUNT
+    members: List[AccountEstate] = field(default_factory=list)
+
+    def member(self, account_id: str) -> AccountEstate:
+        return next(m for m in self.members if m.account_id == account_id)
+
+    def session(self, account_id: str) -> boto3.Session:
+        return member_session(self.endpoint, account_id)
+
+
+def member_session(endpoint: str, account_id: str) -> boto3.Session:
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=endpoint)
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/{ORG_ROLE}",
+                            RoleSessionName="world-setup")["Credentials"]
+    return boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                         aws_session_token=creds["SessionToken"], region_name="us-east-1")
+
+
+def build_world(endpoint: str) -> World:
+    world = World(endpoint=endpoint)
+    org = boto3.client("organizations", region_name="us-east-1", endpoint_url=endpoint)
+    org.create_organization(FeatureSet="ALL")
+    for name in MEMBER_NAMES:
+        status = org.create_account(Email=f"{name}@example.com", AccountName=name)["CreateAccountStatus"]
+        account_id = status.get("AccountId") or org.describe_create_account_status(
+            CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"]
+        world.members.append(populate_account(endpoint, account_id, name))
+    return world
+
+
+def populate_account(endpoint: str, account_id: str, name: str) -> AccountEstate:
+    session = member_session(endpoint, account_id)
+    estate = AccountEstate(account_id=account_id, name=name)
+    populate_iam(session, endpoint, estate)
+    for region in REGIONS:
+        estate.regions[region] = populate_region(session, endpoint, region, estate)
+    return estate
+
+
+def populate_iam(session: boto3.Session, endpoint: str, estate: AccountEstate) -> None:
+    iam = session.client("iam", endpoint_url=endpoint)
+    for i in range(2):
+        user = f"user-{i}"
+        iam.create_user(UserName=user, Tags=[{"Key": "team", "Value": "data"}])
+        estate.users.append(user)
+    iam.create_group(GroupName="readers")
+    iam.add_user_to_group(GroupName="readers", UserName="user-0")
+    estate.group = "readers"
+    policy = iam.create_policy(PolicyName="read-objects", PolicyDocument=json.dumps(READ_POLICY),
+                               Tags=[{"Key": "owner", "Value": "ops"}])["Policy"]
+    estate.policy_arn = policy["Arn"]
+    iam.create_role(RoleName="fn-role", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST),
+                    Tags=[{"Key": "owner", "Value": "ops"}])
+    iam.create_role(RoleName="node-role", AssumeRolePolicyDocument=json.dumps(EC2_TRUST))
+    estate.roles += ["fn-role", "node-role"]
+    iam.attach_role_policy(RoleName="node-role", PolicyArn=policy["Arn"])
+    iam.attach_group_policy(GroupName="readers", PolicyArn=policy["Arn"])
+    iam.create_instance_profile(InstanceProfileName="node-profile")
+    iam.add_role_to_instance_profile(InstanceProfileName="node-profile", RoleName="node-role")
+    estate.instance_profile = "node-profile"
+    s3 = session.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    for i in range(2):
+        bucket = f"bucket-{estate.account_id}-{i}"
+        s3.create_bucket(Bucket=bucket)
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "owner", "Value": "ops"}]})
+        s3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello")
+        estate.buckets.append(bucket)
+
+
+def lambda_zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return buf.getvalue()
+
+
+def populate_region(session: boto3.Session, endpoint: str, region: str, estate: AccountEstate) -> RegionEstate:
+    out = RegionEstate()
+    account = estate.account_id
+
+    def client(service: str):
+        return session.client(service, region_name=region, endpoint_url=endpoint)
+
+    ec2 = client("ec2")
+    out.vpc = ec2.create_vpc(CidrBlock="10.10.0.0/16",
+                             TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "Name", "Value": "main"}]}]
+                             )["Vpc"]["VpcId"]
+    for i, az in enumerate(("a", "b")):
+        out.subnets.append(ec2.create_subnet(VpcId=out.vpc, CidrBlock=f"10.10.{i}.0/24",
+                                             AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"])
+    out.security_group = ec2.create_security_group(GroupName="web", Description="web servers",
+                                                   VpcId=out.vpc)["GroupId"]
+    out.key_pair = ec2.create_key_pair(KeyName="deploy")["KeyPairId"]
+    out.internet_gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=out.internet_gateway, VpcId=out.vpc)
+    reservation = ec2.run_instances(
+        ImageId="ami-12c6146b", MinCount=2, MaxCount=2, InstanceType="t3.micro", KeyName="deploy",
+        SubnetId=out.subnets[0], SecurityGroupIds=[out.security_group],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web"},
+                                                                 {"Key": "owner", "Value": "ops"}]}])
+    out.instances = [i["InstanceId"] for i in reservation["Instances"]]
+    out.volume = ec2.create_volume(AvailabilityZone=f"{region}a", Size=8,
+                                   TagSpecifications=[{"ResourceType": "volume",
+                                                       "Tags": [{"Key": "Name", "Value": "data"}]}])["VolumeId"]
+    ec2.attach_volume(VolumeId=out.volume, InstanceId=out.instances[0], Device="/dev/sdf")
+    out.snapshot = ec2.create_snapshot(VolumeId=out.volume, Description="nightly")["SnapshotId"]
+    out.network_interface = ec2.create_network_interface(SubnetId=out.subnets[1], Groups=[out.security_group],
+                                                         Description="spare")["NetworkInterface"]["NetworkInterfaceId"]
+    address = ec2.allocate_address(Domain="vpc")
+    out.elastic_ip, out.allocation_id = address["PublicIp"], address["AllocationId"]
+    ec2.associate_address(AllocationId=out.allocation_id, InstanceId=out.instances[1])
+    nat_eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
+    out.nat_gateway = ec2.create_nat_gateway(SubnetId=out.subnets[1], AllocationId=nat_eip)["NatGateway"]["NatGatewayId"]
+
+    elb = client("elbv2")
+    lb = elb.create_load_balancer(Name="web-lb", Subnets=out.subnets, SecurityGroups=[out.security_group],
+                                  Tags=[{"Key": "owner", "Value": "ops"}])["LoadBalancers"][0]
+    out.load_balancer_arn = lb["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="web-tg", Protocol="HTTP", Port=80, VpcId=out.vpc,
+                                 TargetType="instance")["TargetGroups"][0]
+    out.target_group_arn = tg["TargetGroupArn"]
+    elb.register_targets(TargetGroupArn=out.target_group_arn, Targets=[{"Id": i, "Port": 80} for i in out.instances])
+    elb.create_listener(LoadBalancerArn=out.load_balancer_arn, Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": out.target_group_arn}])
+
+    rds = client("rds")
+    out.db_instance = "orders-db"
+    rds.create_db_instance(DBInstanceIdentifier=out.db_instance, DBInstanceClass="db.t3.micro", Engine="postgres",
+                           MasterUsername="admin", MasterUserPassword="secret-password", AllocatedStorage=20,
+                           VpcSecurityGroupIds=[out.security_group], Tags=[{"Key": "owner", "Value": "ops"}])
+
+    ddb = client("dynamodb")
+    out.table = "orders"
+    ddb.create_table(TableName=out.table, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     Tags=[{"Key": "owner", "Value": "ops"}])
+
+    fn = client("lambda")
+    out.function = "resize"
+    fn.create_function(FunctionName=out.function, Runtime="python3.11", Handler="handler.handler",
+                       Role=f"arn:aws:iam::{account}:role/fn-role", Code={"ZipFile": lambda_zip()},
+                       Tags={"owner": "ops"},
+                       VpcConfig={"SubnetIds": [out.subnets[0]], "SecurityGroupIds": [out.security_group]})
+
+    cw = client("cloudwatch")
+    out.alarm = "web-cpu"
+    cw.put_metric_alarm(AlarmName=out.alarm, MetricName="CPUUtilization", Namespace="AWS/EC2", Statistic="Average",
+                        Period=300, EvaluationPeriods=1, Threshold=90.0, ComparisonOperator="GreaterThanThreshold",
+                        Dimensions=[{"Name": "InstanceId", "Value": out.instances[0]}],
+                        Tags=[{"Key": "owner", "Value": "ops"}])
+
+    eks = client("eks")
+    out.cluster = "apps"
+    eks.create_cluster(name=out.cluster, roleArn=f"arn:aws:iam::{account}:role/node-role",
+                       resourcesVpcConfig={"subnetIds": out.subnets, "securityGroupIds": [out.security_group]},
+                       tags={"owner": "ops"})
+
+    sqs = client("sqs")
+    out.queue_url = sqs.create_queue(QueueName="jobs", tags={"owner": "ops"})["QueueUrl"]
+
+    sns = client("sns")
+    out.topic_arn = sns.create_topic(Name="alerts", Tags=[{"Key": "owner", "Value": "ops"}])["TopicArn"]
+
+    kms = client("kms")
+    out.key_id = kms.create_key(Description="data key", Tags=[{"TagKey": "owner", "TagValue": "ops"}]
+                                )["KeyMetadata"]["KeyId"]
+    return out

@@ -1,0 +1,46 @@
+"""The ``resotoworker`` command: the daemon, or ``resotoworker collect`` for one-shot runs."""
+from __future__ import annotations
+
+import logging
+import sys
+from typing import List, Optional
+
+from worker import args as arguments
+from worker import logs
+from worker.core.errors import FatalError
+
+log = logging.getLogger("resotoworker")
+
+USAGE_ERROR = 2
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = arguments.parse(argv)
+    except FatalError as ex:
+        print(f"resotoworker: {ex}", file=sys.stderr)
+        return USAGE_ERROR
+    if getattr(args, "machine_help", False):
+        print("\n".join(arguments.all_flags()))
+        return 0
+    logs.setup(args.verbose, args.trace, args.quiet, args.log_format)
+    overrides = list(args.override or []) + arguments.flag_overrides(args)
+    try:
+        if args.command == "collect":
+            from worker import oneshot
+
+            return oneshot.run(args, overrides)
+        from worker.daemon import Daemon
+
+        return Daemon(args, overrides).run()
+    except FatalError as ex:
+        log.error("%s", ex)
+        return 2 if args.command == "collect" else 1
+    except KeyboardInterrupt:
+        log.warning("interrupted")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,250 @@
+"""One collect run: list each active collector's accounts, collect every account in its own child,
+hand each finished spool to the sink (which uploads it at once), and account for every account:
+landed, or failed with a reason. Used by the ``collect`` action and by one-shot ``resotoworker collect``.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional
+
+from worker import child
+from worker.config import WorkerConfig
+from worker.core.frames import leaf, tree
+from worker.graph.merge import AccountSpool
+from worker.plugins import Collectors
+from worker.pool import Job, Outcome, Pool
+from worker.sinks import Landed, Sink
+
+log = logging.getLogger(__name__)
+
+Json = Dict[str, Any]
+PROGRESS_INTERVAL = 1.0
+
+
+@dataclass
+class AccountReport:
+    cloud: str
+    account: str
+    name: str
+    status: str = "pending"  # pending, collected, landed, failed
+    nodes: int = 0
+    edges: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    warnings: List[str] = field(default_factory=list)
+    problems: List[str] = field(default_factory=list)  # partial errors reported by the collector
+
+    @property
+    def key(self) -> str:
+        return f"{self.cloud}:{self.account}"
+
+
+@dataclass
+class CollectSummary:
+    accounts: List[AccountReport]
+    cloud_errors: Dict[str, str]
+    seconds: float
+
+    @property
+    def landed(self) -> List[AccountReport]:
+        return [a for a in self.accounts if a.status == "landed"]
+
+    @property
+    def failed(self) -> List[AccountReport]:
+        return [a for a in self.accounts if a.status != "landed"]
+
+    @property
+    def nodes(self) -> int:
+        return sum(a.nodes for a in self.landed)
+
+
+class ProgressTree:
+    """Cloud → account → parts, sent as the core's progress tree, at most once a second per cloud."""
+
+    def __init__(self, send: Optional[Callable[[Json], None]]) -> None:
+        self.send = send
+        self.clouds: Dict[str, Dict[str, Dict[str, bool]]] = {}
+        self.names: Dict[str, str] = {}
+        self.finished: Dict[str, bool] = {}
+        self._dirty: set = set()
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def account(self, cloud: str, key: str, name: str) -> None:
+        with self._lock:
+            self.clouds.setdefault(cloud, {})[key] = {}
+            self.names[key] = name
+            self._dirty.add(cloud)
+
+    def parts(self, cloud: str, key: str, names: List[str]) -> None:
+        with self._lock:
+            self.clouds[cloud][key] = {n: False for n in names}
+            self._dirty.add(cloud)
+
+    def part_done(self, cloud: str, key: str, name: str) -> None:
+        with self._lock:
+            self.clouds[cloud].setdefault(key, {})[name] = True
+            self._dirty.add(cloud)
+
+    def account_done(self, cloud: str, key: str) -> None:
+        with self._lock:
+            self.finished[key] = True
+            self._dirty.add(cloud)
+
+    def flush(self, force: bool = False) -> None:
+        if self.send is None:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < PROGRESS_INTERVAL:
+            return
+        with self._lock:
+            dirty, self._dirty = self._dirty, set()
+            frames = [self._cloud_tree(cloud) for cloud in sorted(dirty)]
+        self._last = now
+        for frame in frames:
+            self.send(frame)
+
+    def _cloud_tree(self, cloud: str) -> Json:
+        parts = []
+        for key, regions in self.clouds.get(cloud, {}).items():
+            name = self.names.get(key, key)
+            done = self.finished.get(key, False)
+            if regions:
+                parts.append(tree(name, [leaf(r, 1 if (ok or done) else 0, 1) for r, ok in regions.items()]))
+            else:
+                parts.append(leaf(name, 1 if done else 0, 1))
+        if not parts:
+            return leaf(cloud, 0, 1)
+        return tree(cloud, parts)
+
+
+class CollectRun:
+    def __init__(self, collectors: Collectors, config: WorkerConfig, clouds: List[str],
+                 sink: Callable[[Landed], Sink],
+                 task: Optional[Json] = None, progress: Optional[Callable[[Json], None]] = None,
+                 error: Optional[Callable[[str, tuple], None]] = None) -> None:
+        self.collectors = collectors
+        self.config = config
+        self.worker = config.worker
+        self.clouds = clouds
+        self.sink = sink(self.landed)
+        self.spools: Dict[str, str] = {}
+        self.task = task or {}
+        self.tree = ProgressTree(progress)
+        self.report_error = error or (lambda message, context: None)
+        self.reports: Dict[str, AccountReport] = {}
+        self.cloud_errors: Dict[str, str] = {}
+        self.pool: Optional[Pool] = None
+        self._lock = threading.Lock()
+
+    def _new_pool(self) -> Pool:
+        return Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
+                    timeout=self.worker["account_timeout"], memory_limit_mb=self.worker["child_memory_limit_mb"])
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.stop()
+
+    def run(self) -> CollectSummary:
+        started = time.monotonic()
+        spool_dir = tempfile.mkdtemp(prefix=f"resotoworker-{self.task.get('task', 'collect')}-",
+                                     dir=self.worker.get("tempdir") or None)
+        try:
+            accounts = self._list_accounts()
+            jobs = []
+            for cloud, cloud_accounts in accounts.items():
+                for account in cloud_accounts:
+                    report = AccountReport(cloud, account["id"], account["name"])
+                    self.reports[report.key] = report
+                    self.tree.account(cloud, report.key, report.name)
+                    spool = self.spools[report.key] = os.path.join(spool_dir, f"{len(jobs):06d}.ndjson")
+                    args = (cloud, self.config.section(cloud), account, spool, self.sink.merge_kind, self.task)
+                    jobs.append(Job(report.key, child.collect_account, args))
+            self.tree.flush(force=True)
+            log.info("collecting %d account(s) of %s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
+                     self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
+            self.pool = self._new_pool()
+            self.pool.run(jobs, self._on_message, self._on_done)
+            self.sink.finish()
+            self.tree.flush(force=True)
+        finally:
+            if self.worker.get("debug_dump_json"):
+                log.info("debug_dump_json: keeping the spool files in %s", spool_dir)
+            else:
+                shutil.rmtree(spool_dir, ignore_errors=True)
+        return CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started)
+
+    # ---- accounts --------------------------------------------------------------------------------
+
+    def _list_accounts(self) -> Dict[str, List[Json]]:
+        """Listing may call the cloud (e.g. an organization): it runs in a child like a collect."""
+        found: Dict[str, List[Json]] = {}
+        jobs = [Job(cloud, child.list_accounts, (cloud, self.config.section(cloud))) for cloud in self.clouds]
+
+        def done(outcome: Outcome) -> None:
+            if outcome.ok:
+                found[outcome.key] = outcome.value
+                log.info("%s: %d account(s) to collect", outcome.key, len(outcome.value))
+            else:
+                self.cloud_errors[outcome.key] = f"listing accounts failed: {outcome.error}"
+                log.error("%s: listing accounts failed: %s", outcome.key, outcome.error)
+                self.report_error(f"listing accounts failed: {outcome.error}", (outcome.key,))
+
+        self.pool = self._new_pool()
+        self.pool.run(jobs, lambda key, message: None, done)
+        return {cloud: found[cloud] for cloud in self.clouds if cloud in found}
+
+    # ---- children --------------------------------------------------------------------------------
+
+    def _on_message(self, key: str, message: Json) -> None:
+        report = self.reports[key]
+        kind = message.get("type")
+        if kind == "parts":
+            self.tree.parts(report.cloud, key, message.get("names", []))
+        elif kind == "done":
+            self.tree.part_done(report.cloud, key, message.get("name", ""))
+        elif kind == "error":
+            text = str(message.get("message", ""))
+            report.problems.append(text)
+            log.warning("%s: %s", key, text)
+            self.report_error(text, (report.cloud, report.account))
+        self.tree.flush()
+
+    def _on_done(self, outcome: Outcome) -> None:
+        report = self.reports[outcome.key]
+        report.seconds = outcome.seconds
+        self.tree.account_done(report.cloud, outcome.key)
+        if not outcome.ok:
+            self._failed(report, outcome.error)
+            return
+        result = outcome.value
+        report.nodes, report.edges = result["nodes"], result["edges"]
+        report.warnings = result.get("warnings", [])
+        report.status = "collected"
+        if result.get("warning_count"):
+            log.warning("%s: %d graph problem(s) fixed up, e.g. %s", outcome.key, result["warning_count"],
+                        "; ".join(report.warnings[:3]))
+        log.info("%s collected: %d nodes, %d edges in %.1f s", outcome.key, report.nodes, report.edges, outcome.seconds)
+        self.sink.account_ready(outcome.key, AccountSpool(report.cloud, result["account_id"], self.spools[outcome.key],
+                                                          report.nodes, report.edges))
+
+    def _failed(self, report: AccountReport, error: str) -> None:
+        report.status = "failed"
+        report.error = error
+        log.error("%s failed: %s", report.key, error)
+        self.report_error(f"account {report.name} ({report.account}) failed: {error}", (report.cloud, report.account))
+
+    def landed(self, cloud: str, keys: List[str], error: Optional[str]) -> None:
+        """The sink's callback: these accounts' upload finished (``error`` None) or failed."""
+        for key in keys:
+            report = self.reports[key]
+            if error:
+                self._failed(report, error)
+            else:
+                report.status = "landed"

@@ -1,0 +1,88 @@
+"""HTTP access to the core: base URL, token, TLS settings, one keep-alive session."""
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+import time
+from typing import Any, Dict, Optional, Union
+
+import requests
+
+from worker.core.errors import CoreRejected, FatalError
+from worker.core.jwt import TokenCache
+
+log = logging.getLogger(__name__)
+
+
+class CoreClient:
+    def __init__(self, url: str, psk: Optional[str] = None, verify: Union[bool, str] = True,
+                 timeout: float = 30) -> None:
+        self.url = url.rstrip("/")
+        self.ws_url = "ws" + self.url[4:] if self.url.startswith("http") else self.url
+        self.tokens = TokenCache(psk)
+        self.verify = verify
+        self.timeout = timeout
+        self._local = threading.local()  # requests sessions are not thread-safe: one per thread
+
+    @property
+    def tls(self) -> bool:
+        return self.url.startswith("https://")
+
+    @property
+    def session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def auth_header(self) -> Dict[str, str]:
+        return self.tokens.header()
+
+    def request(self, method: str, path: str, *, headers: Optional[Dict[str, str]] = None,
+                timeout: Optional[float] = None, **kw: Any) -> requests.Response:
+        all_headers = dict(headers or {})
+        all_headers.update(self.auth_header())
+        return self.session.request(method, self.url + path, headers=all_headers, verify=self.verify,
+                                    timeout=timeout or self.timeout, **kw)
+
+    def expect(self, response: requests.Response, what: str, *ok: int) -> requests.Response:
+        if response.status_code in (ok or (200,)):
+            return response
+        if response.status_code == 401:
+            raise FatalError(f"{what}: the core rejected our token (401): wrong PSK, or the worker's clock "
+                             f"runs more than 5 minutes behind the core's?")
+        raise CoreRejected(what, response.status_code, response.text)
+
+    def sslopt(self) -> Dict[str, Any]:
+        """websocket-client TLS options matching the HTTP settings."""
+        if not self.tls:
+            return {}
+        if self.verify is False:
+            return {"cert_reqs": ssl.CERT_NONE, "check_hostname": False}
+        if isinstance(self.verify, str):
+            return {"ca_certs": self.verify}
+        return {}
+
+    def wait_ready(self, max_wait: float = 300, interval: float = 2, stop: Optional[threading.Event] = None) -> None:
+        """Poll ``/system/ready`` (no auth, no verification: the CA is not known yet) until it answers
+        200, at most ``max_wait`` seconds."""
+        deadline = time.monotonic() + max_wait
+        last = "no answer yet"
+        announced = False
+        while True:
+            try:
+                response = requests.get(self.url + "/system/ready", verify=False, timeout=5)
+                if response.status_code == 200:
+                    return
+                last = f"status {response.status_code}"
+            except requests.RequestException as ex:
+                last = str(ex)
+            if not announced:
+                log.info("waiting for the core at %s to be ready (%s)", self.url, last)
+                announced = True
+            if time.monotonic() + interval > deadline or (stop is not None and stop.wait(interval)):
+                raise FatalError(f"the core at {self.url} did not become ready within {max_wait:.0f} s "
+                                 f"(last: {last})")
+            if stop is None:
+                time.sleep(interval)

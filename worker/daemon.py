@@ -1,0 +1,219 @@
+"""The long-running worker: connect to the core, keep the three links up, run actions and tasks, shut
+down cleanly. It wires parts together; the parts live in ``worker.core``, ``worker.collect`` and
+``worker.tasks``."""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from typing import Any, Dict, List, Optional, Set
+
+from worker import tags
+from worker.collect import CollectRun
+from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
+from worker.core import tls
+from worker.core.actions import ActionLink, Feedback
+from worker.core.client import CoreClient
+from worker.core.config_link import ConfigStore, EventLink
+from worker.core.errors import FatalError
+from worker.core.tasks import TaskLink, tag_handler
+from worker.model import graph_model
+from worker.plugins import Collectors, collectors
+from worker.sinks import CoreSink
+from worker.upload import CoreGraph, UploadFailed
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_BOUND = 10.0
+
+
+def all_schemas(registry: Collectors) -> Dict[str, Any]:
+    schemas = {WORKER_SECTION: worker_schema()}
+    schemas.update(registry.schemas())
+    return schemas
+
+
+def parse_overrides(texts: List[str], schemas: Dict[str, Any]) -> List[tuple]:
+    try:
+        return [parse_override(text, schemas) for text in texts]
+    except OverrideError as ex:
+        raise FatalError(str(ex)) from None
+
+
+def active_clouds(config: WorkerConfig, registry: Collectors, wanted: Optional[List[str]] = None) -> tuple:
+    """(clouds to collect, problems): configured ∩ installed, unknown names reported."""
+    names = wanted if wanted is not None else config.worker["collector"]
+    unknown = [n for n in names if n not in registry.infos]
+    problems = [f"collector {n!r} is configured but not installed (installed: {', '.join(registry.names) or 'none'})"
+                for n in unknown]
+    return [n for n in names if n in registry.infos], problems
+
+
+def connect(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> CoreClient:
+    """Wait for the core, then set up TLS the way the core expects (protocol memo §1.2, §1.4)."""
+    url = args.resotocore_uri.rstrip("/")
+    probe = CoreClient(url, args.psk, verify=False)
+    probe.wait_ready(max_wait=args.ready_timeout, stop=stop)
+    if not url.startswith("https://"):
+        return CoreClient(url, args.psk)
+    if args.no_verify_certs:
+        log.warning("--no-verify-certs: the core's certificate is not checked")
+        return CoreClient(url, args.psk, verify=False)
+    ca_pem = tls.load_ca_file(args.ca_cert) if args.ca_cert else tls.fetch_ca(url, args.psk)
+    return CoreClient(url, args.psk, verify=tls.write_bundle(ca_pem))
+
+
+class Daemon:
+    def __init__(self, args: argparse.Namespace, override_texts: List[str]) -> None:
+        self.args = args
+        self.override_texts = override_texts
+        self.stop = threading.Event()
+        self.restart = False
+        self.exit_code = 0
+        self.collect_seen = threading.Event()
+        self.runs: Set[CollectRun] = set()
+        self.runs_lock = threading.Lock()
+
+    # ---- life cycle ------------------------------------------------------------------------------
+
+    def run(self) -> int:
+        self.registry = collectors()
+        schemas = all_schemas(self.registry)
+        overrides = parse_overrides(self.override_texts, schemas)
+        self._install_signals()
+        self.client = connect(self.args, self.stop)
+        self.store = ConfigStore(self.client, self.args.subscriber_id, schemas, overrides)
+        self.store.startup()
+        self.store.listeners.append(self._config_changed)
+        self._log_active()
+        self.events = EventLink(self.client, self.store)
+        self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),
+                                  timeout=lambda: self.store.current.worker["timeout"])
+        self.tasks = TaskLink(self.client, self._task_handlers, self._run_task)
+        for link in (self.events, self.actions, self.tasks):
+            link.start()
+        log.info("resotoworker %s running with collectors %s", self.args.subscriber_id,
+                 ", ".join(self.registry.names) or "none")
+        self._wait()
+        self._shutdown()
+        if self.restart:
+            log.warning("restarting to apply the changed config")
+            os.execv(sys.executable, [sys.executable] + sys.argv)
+        return self.exit_code
+
+    def _install_signals(self) -> None:
+        def on_signal(signum: int, frame: Any) -> None:
+            log.info("received %s: shutting down", signal.Signals(signum).name)
+            self.stop.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+
+    def _wait(self) -> None:
+        started = time.monotonic()
+        idle = self.args.idle_timeout or 0
+        while not self.stop.wait(0.5):
+            if idle > 0 and not self.collect_seen.is_set() and time.monotonic() - started > idle:
+                log.error("no collect action within --idle-timeout %d s: exiting", idle)
+                self.exit_code = 1
+                return
+
+    def _shutdown(self) -> None:
+        """Stop taking work, stop running collects (their actions are answered), unsubscribe, close."""
+        deadline = time.monotonic() + SHUTDOWN_BOUND
+        self.actions.accepting = False
+        with self.runs_lock:
+            runs = list(self.runs)
+        for run in runs:
+            run.stop()
+        while self.actions.running() and time.monotonic() < deadline - 2:
+            time.sleep(0.1)
+        self.actions.drain(max(0.5, deadline - time.monotonic() - 1.5))
+        self.actions.unsubscribe()
+        for link in (self.tasks, self.actions, self.events):
+            link.stop()
+        for link in (self.tasks, self.actions, self.events):
+            link.join(max(0.1, deadline - time.monotonic()))
+        log.info("stopped")
+
+    def _config_changed(self, old: WorkerConfig, new: WorkerConfig) -> None:
+        changed = new.restart_required_changes(old)
+        if changed:
+            log.warning("config keys that need a restart changed: %s", ", ".join(changed))
+            self.restart = True
+            self.stop.set()
+
+    def _log_active(self) -> None:
+        clouds, problems = active_clouds(self.store.current, self.registry)
+        for problem in problems:
+            log.error("%s", problem)
+        if not clouds:
+            log.warning("no collector is active: set resotoworker.collector (installed: %s)",
+                        ", ".join(self.registry.names) or "none")
+
+    # ---- actions ---------------------------------------------------------------------------------
+
+    def _action_handlers(self) -> Dict[str, Any]:
+        return {"collect": self._collect, "cleanup": self._cleanup}
+
+    def _collect(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
+        self.collect_seen.set()
+        config = self.store.current
+        clouds, problems = active_clouds(config, self.registry)
+        for problem in problems:
+            feedback.error(problem)
+        if not clouds:
+            reason = "no collector configured (resotoworker.collector is empty or names no installed collector)"
+            log.warning("collect %s: nothing to do: %s", data.get("task"), reason)
+            feedback.info("info", f"nothing collected: {reason}")
+            return None
+        worker = config.worker
+        graph = CoreGraph(self.client, worker["graph"], worker["upload_attempts"], worker["upload_retry_max_wait"])
+        try:
+            graph.prepare(graph_model(self.registry.model(clouds)))
+        except UploadFailed as ex:
+            return f"could not prepare graph {worker['graph']}: {ex}"
+        run = CollectRun(self.registry, config, clouds,
+                         sink=lambda landed: CoreSink(graph, data.get("task"), worker["upload_wait_for_result"],
+                                                      worker["graph_merge_kind"], worker["graph_sender_pool_size"],
+                                                      landed),
+                         task=data, progress=feedback.progress, error=lambda m, ctx: feedback.error(m, ctx))
+        with self.runs_lock:
+            self.runs.add(run)
+        try:
+            if self.stop.is_set():
+                return "the worker is shutting down"
+            summary = run.run()
+        finally:
+            with self.runs_lock:
+                self.runs.discard(run)
+        log.info("collect %s: %d of %d account(s) landed, %d nodes, %.1f s", data.get("task"),
+                 len(summary.landed), len(summary.accounts), summary.nodes, summary.seconds)
+        if summary.landed:
+            return None
+        reasons = [f"{a.key}: {a.error}" for a in summary.failed][:5] + \
+                  [f"{c}: {e}" for c, e in summary.cloud_errors.items()]
+        if self.stop.is_set():
+            return "the worker is shutting down"
+        return "nothing landed: " + ("; ".join(reasons) or "no accounts found")
+
+    def _cleanup(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
+        if not self.store.current.worker["cleanup"]:
+            log.info("cleanup %s: cleanup is disabled (resotoworker.cleanup=false); nothing to do", data.get("task"))
+            return None
+        return "cleanup is enabled, but this version of the worker does not implement it yet"
+
+    # ---- tasks -----------------------------------------------------------------------------------
+
+    def _task_handlers(self) -> List[Dict[str, Any]]:
+        clouds, _ = active_clouds(self.store.current, self.registry)
+        return [tag_handler(cloud) for cloud in clouds]
+
+    def _run_task(self, name: str, attrs: Dict[str, Any], data: Dict[str, Any]) -> Any:
+        if name == "tag":
+            return tags.run_tag_task(self.registry, self.store.current, attrs, data)
+        raise ValueError(f"this worker has no handler for task {name!r}")

@@ -1,0 +1,1 @@
+"""Building, spooling and merging the resource graph in the core's upload format."""

@@ -1,0 +1,233 @@
+"""The graph builder a collector writes one account into.
+
+Nodes go to the spool file as soon as they are added, already in the core's upload format (one JSON
+document per line), so no object graph of the account is ever held. What stays in memory is what the
+checks at ``finish`` need: a dict node id → small int, and edges as pairs of ints (a few dozen bytes
+per resource).
+
+The spool holds the account subtree only (account → regions → resources). The graph root, the cloud
+node and the edges cloud → account are written by the merger (``worker.graph.merge``), once per upload.
+
+``finish`` checks what the core would reject or the reference drops silently, and says so:
+
+* an edge whose endpoint was never added: dropped, counted in ``warnings``;
+* a node that nothing points to (it would be a second root, which the core rejects): hung under the
+  account with a ``default`` edge, counted in ``warnings``;
+* a cycle within one edge type: ``GraphError`` (the account fails with the cycle's node ids; the core
+  does not check cycles and cleanup ordering would break on one).
+"""
+from __future__ import annotations
+
+import json
+from array import array
+from dataclasses import dataclass, field
+from typing import IO, Dict, List, Optional
+
+from worker.graph.ids import node_id
+from worker.graph.serialize import clean_value, now_str, reported_doc
+
+EDGE_TYPES = ("default", "delete")
+MAX_WARNINGS_KEPT = 20
+
+
+class GraphError(Exception):
+    """The collected graph cannot be uploaded as it is."""
+
+
+@dataclass
+class BuildResult:
+    account_id: str  # graph node id of the account node
+    account_name: str
+    nodes: int
+    edges: int
+    deferred_edges: int
+    warnings: List[str] = field(default_factory=list)
+    warning_count: int = 0
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+
+def dumps(doc: dict) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+class GraphBuilder:
+    """Writes one account's graph to ``out`` (a text file) line by line."""
+
+    def __init__(self, out: IO[str], cloud: str, merge_kind: str = "account") -> None:
+        self.out = out
+        self.cloud = cloud
+        self.merge_kind = merge_kind
+        self.account: Optional[str] = None  # reported.id of the account
+        self.account_node: Optional[str] = None
+        self.account_name = ""
+        self._index: Dict[str, int] = {}
+        self._edges: Dict[str, array] = {t: array("l") for t in EDGE_TYPES}
+        self._edge_seen: set = set()
+        self._deferred: List[dict] = []
+        self._warnings: List[str] = []
+        self._warning_count = 0
+        self._known: set = set()  # slots of nodes actually written
+
+    # ---- the collector-facing API --------------------------------------------------------------
+
+    def add_account(self, reported: dict, metadata: Optional[dict] = None) -> str:
+        """Add the account node (the replace node with ``graph_merge_kind: account``). Call first."""
+        if self.account_node is not None:
+            raise GraphError("add_account called twice")
+        self.account = str(reported["id"])
+        self.account_name = str(reported.get("name") or self.account)
+        meta = dict(metadata or {})
+        meta["exported_at"] = now_str()
+        if self.merge_kind == "account":
+            meta["replace"] = True
+        self.account_node = self._write_node(reported, None, None, (), meta, None)
+        return self.account_node
+
+    def add_region(self, reported: dict, parent: Optional[str] = None, metadata: Optional[dict] = None) -> str:
+        """A region node: its id key includes its name, as the reference's does. Hung under the account
+        unless ``parent`` says otherwise."""
+        region = str(reported["id"])
+        nid = self._write_node(reported, region, None, (reported.get("name", region),), metadata, None)
+        self.add_edge(parent or self._require_account(), nid)
+        return nid
+
+    def add_node(self, reported: dict, *, region: Optional[str] = None, zone: Optional[str] = None,
+                 key_extra: tuple = (), metadata: Optional[dict] = None, desired: Optional[dict] = None,
+                 parent: Optional[str] = None) -> str:
+        """Add one resource. ``reported`` needs ``kind`` and ``id``; ``region``/``zone`` are the ids of
+        its region and zone (they are part of the node id); ``parent`` adds a default edge parent → node.
+        Returns the node id."""
+        self._require_account()
+        nid = self._write_node(reported, region, zone, key_extra, metadata, desired)
+        if parent is not None:
+            self.add_edge(parent, nid)
+        return nid
+
+    def add_edge(self, from_id: str, to_id: str, edge_type: str = "default") -> None:
+        """``default``: parent → child. ``delete``: ``to`` must be deleted before ``from``."""
+        if edge_type not in EDGE_TYPES:
+            raise GraphError(f"edge type must be one of {EDGE_TYPES}, got {edge_type!r}")
+        key = (from_id, to_id, edge_type)
+        if key in self._edge_seen:
+            return
+        self._edge_seen.add(key)
+        pair = self._edges[edge_type]
+        pair.append(self._slot(from_id))
+        pair.append(self._slot(to_id))
+
+    def add_deferred_edge(self, from_id: str, search: str, edge_type: str = "default") -> None:
+        """An edge to nodes the core finds with ``search`` after the whole collect (e.g. in another
+        account); resolved by the core in its ``merge_outer_edges`` step."""
+        if edge_type not in EDGE_TYPES:
+            raise GraphError(f"edge type must be one of {EDGE_TYPES}, got {edge_type!r}")
+        self._deferred.append({"from_selector": {"node_id": from_id}, "to_selector": {"search_criteria": search},
+                               "edge_type": edge_type})
+
+    # ---- finishing -----------------------------------------------------------------------------
+
+    def finish(self) -> BuildResult:
+        account = self._require_account()
+        ids = self._ids_by_slot()
+        known = self._known
+        edge_count = 0
+        has_parent = bytearray(len(ids))
+        for edge_type, pairs in self._edges.items():
+            kept = array("l")
+            for i in range(0, len(pairs), 2):
+                a, b = pairs[i], pairs[i + 1]
+                missing = [ids[s] for s in (a, b) if s not in known]
+                if missing:
+                    self._warn(f"{edge_type} edge {ids[a]} -> {ids[b]} dropped: node {missing[0]} was never added")
+                    continue
+                kept.append(a)
+                kept.append(b)
+                has_parent[b] = 1
+            self._check_cycles(edge_type, kept, ids)
+            self._edges[edge_type] = kept
+        account_slot = self._index[account]
+        for slot in sorted(known):
+            if not has_parent[slot] and slot != account_slot:
+                self._warn(f"node {ids[slot]} had no parent and was hung under the account")
+                self._edges["default"].extend((account_slot, slot))
+        for edge_type, pairs in self._edges.items():
+            for i in range(0, len(pairs), 2):
+                line = {"from": ids[pairs[i]], "to": ids[pairs[i + 1]]}
+                if edge_type != "default":
+                    line["edge_type"] = edge_type
+                self.out.write(dumps(line) + "\n")
+                edge_count += 1
+        for line in self._deferred:
+            self.out.write(dumps(line) + "\n")
+        self.out.flush()
+        return BuildResult(account_id=account, account_name=self.account_name, nodes=len(known),
+                           edges=edge_count, deferred_edges=len(self._deferred), warnings=list(self._warnings),
+                           warning_count=self._warning_count)
+
+    # ---- internals -----------------------------------------------------------------------------
+
+    def _write_node(self, reported: dict, region: Optional[str], zone: Optional[str], key_extra: tuple,
+                    metadata: Optional[dict], desired: Optional[dict]) -> str:
+        if "kind" not in reported or reported.get("id") is None:
+            raise GraphError(f"a node needs 'kind' and 'id' in reported: {str(reported)[:200]}")
+        kind = reported["kind"]
+        rid = str(reported["id"])
+        nid = node_id(kind, self.cloud, self.account, region, zone, rid, *key_extra)
+        doc = reported_doc({"id": rid, "tags": {}, **reported})
+        doc["id"] = rid
+        line: dict = {"id": nid, "reported": doc}
+        if desired:
+            line["desired"] = clean_value(desired)
+        meta = {"cleaned": False, "phantom": False, "protected": False}
+        if metadata:
+            meta.update(clean_value(metadata))
+        line["metadata"] = meta
+        self.out.write(dumps(line) + "\n")
+        self._known.add(self._slot(nid))
+        return nid
+
+    def _slot(self, nid: str) -> int:
+        slot = self._index.get(nid)
+        if slot is None:
+            slot = self._index[nid] = len(self._index)
+        return slot
+
+    def _ids_by_slot(self) -> List[str]:
+        ids = [""] * len(self._index)
+        for nid, slot in self._index.items():
+            ids[slot] = nid
+        return ids
+
+    def _require_account(self) -> str:
+        if self.account_node is None:
+            raise GraphError("add_account must be called before anything else")
+        return self.account_node
+
+    def _warn(self, text: str) -> None:
+        self._warning_count += 1
+        if len(self._warnings) < MAX_WARNINGS_KEPT:
+            self._warnings.append(text)
+
+    @staticmethod
+    def _check_cycles(edge_type: str, pairs: array, ids: List[str]) -> None:
+        """Kahn's algorithm over one edge type; whatever cannot be peeled off lies on a cycle."""
+        out: Dict[int, List[int]] = {}
+        indegree: Dict[int, int] = {}
+        for i in range(0, len(pairs), 2):
+            a, b = pairs[i], pairs[i + 1]
+            out.setdefault(a, []).append(b)
+            indegree[b] = indegree.get(b, 0) + 1
+            indegree.setdefault(a, 0)
+        ready = [n for n, d in indegree.items() if d == 0]
+        while ready:
+            n = ready.pop()
+            for m in out.get(n, ()):
+                indegree[m] -= 1
+                if indegree[m] == 0:
+                    ready.append(m)
+        cyclic = [ids[n] for n, d in indegree.items() if d > 0]
+        if cyclic:
+            raise GraphError(f"the {edge_type} edges form a cycle through {len(cyclic)} nodes, e.g. "
+                             f"{', '.join(cyclic[:5])}")
+

@@ -1,0 +1,57 @@
+"""Serialising ``reported`` documents the way the reference worker does (protocol memo §4.5):
+nulls inside dicts removed recursively (nulls inside lists kept), datetimes as UTC
+``YYYY-MM-DDTHH:MM:SSZ``, timedeltas as duration strings, enums as their values, ``kind`` last."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def utc_str(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime(TIME_FORMAT)
+
+
+def now_str() -> str:
+    return datetime.now(timezone.utc).strftime(TIME_FORMAT)
+
+
+def duration_str(value: timedelta) -> str:
+    """``1d2h3m4s`` style, the form the core's duration parser reads."""
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        amount, seconds = divmod(seconds, size)
+        if amount:
+            parts.append(f"{amount}{unit}")
+    return sign + ("".join(parts) or "0s")
+
+
+def clean_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): clean_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [clean_value(v) for v in value]
+    if isinstance(value, datetime):
+        return utc_str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return duration_str(value)
+    if isinstance(value, enum.Enum):
+        return clean_value(value.value)
+    return value
+
+
+def reported_doc(reported: dict) -> dict:
+    """A clean copy of ``reported`` with ``kind`` as its last key."""
+    doc = clean_value(reported)
+    kind = doc.pop("kind")
+    doc["kind"] = kind
+    return doc

@@ -1,0 +1,60 @@
+"""Finding collectors: a pluggy plugin manager loaded from the ``resotoworker.collectors`` entry-point
+group. The worker reaches a collector only through these hooks, never by importing it."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional
+
+import pluggy
+
+import hookspecs
+from hookspecs import CollectorInfo
+
+log = logging.getLogger(__name__)
+
+
+class Collectors:
+    def __init__(self, pm: pluggy.PluginManager) -> None:
+        self.pm = pm
+        self.hook = pm.hook
+        self.infos: Dict[str, CollectorInfo] = {}
+        for info in pm.hook.resotoworker_collector():
+            if info.cloud in self.infos:
+                log.warning("two collectors declare cloud %r; keeping the first", info.cloud)
+                continue
+            self.infos[info.cloud] = info
+
+    @property
+    def names(self) -> List[str]:
+        return sorted(self.infos)
+
+    def schemas(self) -> Dict[str, Any]:
+        return {name: info.config_schema for name, info in self.infos.items()}
+
+    def model(self, clouds: Optional[List[str]] = None) -> List[Dict[str, Any]]:
+        kinds: Dict[str, Dict[str, Any]] = {}
+        for name, info in self.infos.items():
+            if clouds is None or name in clouds:
+                for kind in info.model:
+                    kinds.setdefault(kind["fqn"], kind)
+        return list(kinds.values())
+
+
+def plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
+    for plugin in extra_plugins:
+        pm.register(plugin)
+    return pm
+
+
+_loaded: Optional[Collectors] = None
+
+
+def collectors() -> Collectors:
+    """The installed collectors, loaded once per process (children of the fork server inherit them)."""
+    global _loaded
+    if _loaded is None:
+        _loaded = Collectors(plugin_manager())
+    return _loaded

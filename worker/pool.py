@@ -1,0 +1,338 @@
+"""Running jobs in child processes (or threads) and watching them: start at most ``size`` at once,
+pass their messages on, notice a death at once (process sentinels), stop one that runs past its
+timeout or memory cap (SIGTERM to its process tree, SIGKILL after a grace period), and leave nothing
+behind. This module manages processes and nothing else: what a job does is the caller's business.
+
+Processes come from a ``forkserver`` whose preload imports the worker and every collector once:
+forking the supervisor itself is unsafe while its websocket threads may hold locks, and ``spawn``
+(what the reference uses) re-imports everything per child. A forkserver child starts in a few
+milliseconds with all modules already imported; only the job's small arguments are pickled.
+"""
+from __future__ import annotations
+
+import ctypes
+import logging
+import multiprocessing
+import multiprocessing.connection
+import os
+import queue
+import signal
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Optional
+
+import psutil
+
+log = logging.getLogger(__name__)
+
+PRELOAD = ["worker.preload"]
+POLL = 0.25
+
+
+@dataclass
+class Job:
+    key: str
+    fn: Callable[..., Any]  # a module-level function: fn(*args, channel=Channel) -> JSON-able result
+    args: tuple = ()
+
+
+@dataclass
+class Outcome:
+    key: str
+    ok: bool
+    value: Any = None
+    error: str = ""
+    seconds: float = 0.0
+    peak_rss: int = 0
+
+
+class Channel:
+    """How a job talks to the supervisor while it runs (progress, notes)."""
+
+    def __init__(self, send: Callable[[Dict[str, Any]], None]) -> None:
+        self._send = send
+
+    def send(self, message: Dict[str, Any]) -> None:
+        try:
+            self._send(message)
+        except (OSError, ValueError, EOFError):
+            pass  # the supervisor is gone or stopped listening; the job's result still counts
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel to SIGKILL us when our parent (the fork server) dies, so that a killed
+    supervisor leaves no collecting orphans behind (the fork server exits with the supervisor)."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _child_main(job: Job, conn: multiprocessing.connection.Connection) -> None:
+    _die_with_parent()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the supervisor, which stops us
+    channel = Channel(conn.send)
+    try:
+        value = job.fn(*job.args, channel=channel)
+        conn.send({"type": "result", "value": value})
+    except BaseException as ex:  # every failure becomes a message the supervisor can report
+        conn.send({"type": "failed", "error": f"{type(ex).__name__}: {ex}",
+                   "trace": traceback.format_exc(limit=8)})
+    finally:
+        conn.close()
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return str(code)
+
+
+def kill_tree(pid: int, sig: int = signal.SIGTERM) -> List[psutil.Process]:
+    """Send ``sig`` to a process and all its descendants; returns the processes signalled."""
+    try:
+        parent = psutil.Process(pid)
+        procs = parent.children(recursive=True) + [parent]
+    except psutil.NoSuchProcess:
+        return []
+    for proc in procs:
+        try:
+            proc.send_signal(sig)
+        except psutil.NoSuchProcess:
+            pass
+    return procs
+
+
+def tree_rss(pid: int) -> int:
+    try:
+        parent = psutil.Process(pid)
+        procs = [parent] + parent.children(recursive=True)
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+@dataclass
+class _Running:
+    job: Job
+    started: float
+    process: Any = None  # multiprocessing.Process in fork mode
+    conn: Any = None
+    thread: Optional[threading.Thread] = None
+    result: Optional[Dict[str, Any]] = None
+    stopping_since: Optional[float] = None
+    stop_reason: str = ""
+    peak_rss: int = 0
+    done: bool = False
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+
+class Pool:
+    """Runs jobs, at most ``size`` at once, in forked processes (``fork=True``) or threads.
+
+    ``on_message(key, message)`` gets what a job sends through its channel; ``on_done(outcome)`` is
+    called once per job, in the thread that called ``run``, as soon as that job is over.
+    """
+
+    def __init__(self, size: int, fork: bool, timeout: float, memory_limit_mb: int = 0,
+                 kill_grace: float = 10.0) -> None:
+        self.size = max(1, size)
+        self.fork = fork
+        self.timeout = timeout
+        self.memory_limit = memory_limit_mb * 1024 * 1024
+        self.kill_grace = kill_grace
+        self._stopping = threading.Event()
+        self._running: Dict[str, _Running] = {}
+        self._lock = threading.Lock()
+        self._thread_messages: "queue.Queue[tuple]" = queue.Queue()
+        if fork:
+            self.ctx = multiprocessing.get_context("forkserver")
+            self.ctx.set_forkserver_preload(PRELOAD)
+
+    # ---- public ----------------------------------------------------------------------------------
+
+    def run(self, jobs: Iterable[Job], on_message: Callable[[str, Dict[str, Any]], None],
+            on_done: Callable[[Outcome], None]) -> None:
+        pending = list(jobs)
+        pending.reverse()
+        while (pending or self._running) and not (self._stopping.is_set() and not self._running):
+            while pending and len(self._running) < self.size and not self._stopping.is_set():
+                self._start(pending.pop())
+            self._wait(on_message)
+            for key in list(self._running):
+                entry = self._running[key]
+                self._watch(entry)
+                if entry.done:
+                    with self._lock:
+                        del self._running[key]
+                    on_done(self._outcome(entry))
+        for job in reversed(pending):  # stopped before they started
+            on_done(Outcome(job.key, False, error="not started: the worker is shutting down"))
+
+    def stop(self, reason: str = "the worker is shutting down") -> None:
+        """Stop every running job (TERM, then KILL after the grace period); ``run`` returns when all
+        are gone."""
+        self._stopping.set()
+        with self._lock:
+            entries = list(self._running.values())
+        for entry in entries:
+            self._terminate(entry, reason)
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    # ---- starting --------------------------------------------------------------------------------
+
+    def _start(self, job: Job) -> None:
+        entry = _Running(job=job, started=time.monotonic())
+        if self.fork:
+            reader, writer = self.ctx.Pipe(duplex=False)
+            process = self.ctx.Process(target=_child_main, args=(job, writer), name=f"collect {job.key}",
+                                       daemon=True)
+            process.start()
+            writer.close()  # the child holds the only write end: EOF on ours means it is gone
+            entry.process, entry.conn = process, reader
+        else:
+            thread = threading.Thread(target=self._thread_main, args=(entry,), name=f"collect {job.key}",
+                                      daemon=True)
+            entry.thread = thread
+            thread.start()
+        with self._lock:
+            self._running[job.key] = entry
+
+    def _thread_main(self, entry: _Running) -> None:
+        key = entry.job.key
+        channel = Channel(lambda message: self._thread_messages.put((key, message)))
+        try:
+            value = entry.job.fn(*entry.job.args, channel=channel)
+            self._thread_messages.put((key, {"type": "result", "value": value}))
+        except BaseException as ex:
+            self._thread_messages.put((key, {"type": "failed", "error": f"{type(ex).__name__}: {ex}",
+                                             "trace": traceback.format_exc(limit=8)}))
+        self._thread_messages.put((key, {"type": "_exit"}))
+
+    # ---- waiting ---------------------------------------------------------------------------------
+
+    def _wait(self, on_message: Callable[[str, Dict[str, Any]], None]) -> None:
+        if self.fork:
+            waitables = {}
+            for entry in self._running.values():
+                if entry.conn is not None:
+                    waitables[entry.conn] = entry
+                waitables[entry.process.sentinel] = entry
+            for ready in multiprocessing.connection.wait(list(waitables), timeout=POLL):
+                entry = waitables[ready]
+                if ready is entry.conn:
+                    self._drain(entry, on_message)
+            return
+        try:
+            key, message = self._thread_messages.get(timeout=POLL)
+        except queue.Empty:
+            return
+        while True:
+            entry = self._running.get(key)
+            if entry is not None:
+                self._handle(entry, message, on_message)
+            try:
+                key, message = self._thread_messages.get_nowait()
+            except queue.Empty:
+                return
+
+    def _drain(self, entry: _Running, on_message: Callable[[str, Dict[str, Any]], None]) -> None:
+        try:
+            while entry.conn.poll():
+                self._handle(entry, entry.conn.recv(), on_message)
+        except (EOFError, OSError):
+            entry.conn.close()
+            entry.conn = None
+
+    def _handle(self, entry: _Running, message: Dict[str, Any], on_message: Callable) -> None:
+        kind = message.get("type")
+        if kind in ("result", "failed"):
+            entry.result = message
+        elif kind == "_exit":
+            entry.extra["exited"] = True
+        else:
+            try:
+                on_message(entry.job.key, message)
+            except Exception:
+                log.exception("handling a message from %s failed", entry.job.key)
+
+    # ---- watching --------------------------------------------------------------------------------
+
+    def _watch(self, entry: _Running) -> None:
+        now = time.monotonic()
+        if self.fork:
+            process = entry.process
+            if not process.is_alive():
+                if entry.conn is not None:  # read what it sent before it went
+                    self._drain(entry, lambda k, m: None)
+                process.join(0)
+                if process.exitcode is not None:
+                    entry.done = True
+                    return
+            if self.memory_limit:
+                rss = tree_rss(process.pid)
+                entry.peak_rss = max(entry.peak_rss, rss)
+                if rss > self.memory_limit and entry.stopping_since is None:
+                    self._terminate(entry, f"used {rss // (1024 * 1024)} MiB, over the limit of "
+                                           f"{self.memory_limit // (1024 * 1024)} MiB (resotoworker.child_memory_limit_mb)")
+            if entry.stopping_since is not None and now - entry.stopping_since > self.kill_grace:
+                kill_tree(process.pid, signal.SIGKILL)
+        else:
+            if entry.extra.get("exited"):
+                entry.done = True
+                return
+            if entry.stopping_since is not None:
+                entry.done = True  # a thread cannot be killed: report it and leave it behind
+                return
+        if entry.stopping_since is None and now - entry.started > self.timeout:
+            self._terminate(entry, f"timed out after {self.timeout:.0f} s (resotoworker.account_timeout)")
+
+    def _terminate(self, entry: _Running, reason: str) -> None:
+        if entry.stopping_since is not None:
+            return
+        entry.stopping_since = time.monotonic()
+        entry.stop_reason = reason
+        log.warning("stopping %s: %s", entry.job.key, reason)
+        if self.fork and entry.process is not None and entry.process.pid:
+            kill_tree(entry.process.pid, signal.SIGTERM)
+
+    def _outcome(self, entry: _Running) -> Outcome:
+        seconds = time.monotonic() - entry.started
+        if entry.stop_reason:
+            return Outcome(entry.job.key, False, error=entry.stop_reason, seconds=seconds, peak_rss=entry.peak_rss)
+        result = entry.result
+        if result is None:
+            code = entry.process.exitcode if entry.process is not None else None
+            if code is not None and code < 0:
+                error = f"the child process was killed by signal {_signal_name(-code)}"
+                if -code == signal.SIGKILL:
+                    error += " (out of memory, or killed from outside?)"
+            else:
+                error = f"the child process exited with code {code} without a result"
+            return Outcome(entry.job.key, False, error=error, seconds=seconds, peak_rss=entry.peak_rss)
+        if result["type"] == "failed":
+            log.debug("%s failed:\n%s", entry.job.key, result.get("trace", ""))
+            return Outcome(entry.job.key, False, error=result["error"], seconds=seconds, peak_rss=entry.peak_rss)
+        return Outcome(entry.job.key, True, value=result["value"], seconds=seconds, peak_rss=entry.peak_rss)
+
+
+def forkserver_pid() -> Optional[int]:
+    """The fork server's pid, if one runs (for tests and metrics)."""
+    from multiprocessing import forkserver  # noqa: WPS433 - only needed here
+
+    return getattr(forkserver._forkserver, "_forkserver_pid", None)  # type: ignore[attr-defined]
+

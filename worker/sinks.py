@@ -1,0 +1,122 @@
+"""Where collected graphs go: the core (one streamed upload per account, or per cloud) or files (the exact
+ndjson the core would receive). A sink takes account spools as they finish and says, per account,
+whether it landed."""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable, Dict, List, Optional
+
+from worker.graph.merge import AccountSpool, MergeStream, root_line
+from worker.upload import CoreGraph, UploadFailed
+
+log = logging.getLogger(__name__)
+
+# on_landed(cloud, [account keys], error or None)
+Landed = Callable[[str, List[str], Optional[str]], None]
+
+
+class Sink:
+    merge_kind = "account"
+
+    def account_ready(self, key: str, spool: AccountSpool) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        """All accounts are in: send what waits for the end, and wait until everything is sent."""
+
+
+class CoreSink(Sink):
+    def __init__(self, graph: CoreGraph, task_id: Optional[str], wait_for_result: bool, merge_kind: str,
+                 pool_size: int, on_landed: Landed) -> None:
+        self.graph = graph
+        self.task_id = task_id
+        self.wait_for_result = wait_for_result
+        self.merge_kind = merge_kind
+        self.on_landed = on_landed
+        self.pool = ThreadPoolExecutor(max_workers=max(1, pool_size), thread_name_prefix="upload")
+        self.futures: List[Future] = []
+        self.by_cloud: Dict[str, List[tuple]] = {}
+        self._lock = threading.Lock()
+
+    def account_ready(self, key: str, spool: AccountSpool) -> None:
+        if self.merge_kind == "cloud":
+            with self._lock:
+                self.by_cloud.setdefault(spool.cloud, []).append((key, spool))
+            return
+        self.futures.append(self.pool.submit(self._upload, spool.cloud, [(key, spool)]))
+
+    def finish(self) -> None:
+        for cloud, entries in self.by_cloud.items():
+            self.futures.append(self.pool.submit(self._upload, cloud, entries))
+        for future in self.futures:
+            future.result()
+        self.pool.shutdown(wait=True)
+
+    def _upload(self, cloud: str, entries: List[tuple]) -> None:
+        keys = [key for key, _ in entries]
+        stream = MergeStream(cloud_replace=self.merge_kind == "cloud", dedupe=self.merge_kind == "cloud")
+        for _, spool in entries:
+            stream.add(spool)
+        what = keys[0] if len(keys) == 1 else f"cloud {cloud} ({len(keys)} accounts)"
+        try:
+            result = self.graph.merge(what, lambda: iter(stream), stream.nodes, stream.edges, self.task_id,
+                                      self.wait_for_result)
+            log.info("uploaded %s: %d nodes, %d edges (status %d, %d attempt(s))%s", what, stream.nodes,
+                     stream.edges, result.status, result.attempts, f", core: {result.counts}" if result.counts else "")
+            self.on_landed(cloud, keys, None)
+        except (UploadFailed, Exception) as ex:  # one failed upload must not stop the others
+            log.error("upload of %s failed: %s", what, ex)
+            self.on_landed(cloud, keys, f"upload failed: {ex}")
+
+
+class FileSink(Sink):
+    """``--output FILE``: one upload holding every account (root and clouds once, each account a replace
+    node), written as accounts finish. ``--output DIR/``: one file per account, as the core would get
+    each upload in ``account`` mode."""
+
+    def __init__(self, target: str, on_landed: Landed) -> None:
+        self.per_account = target.endswith(os.sep) or os.path.isdir(target)
+        self.target = target
+        self.on_landed = on_landed
+        self._lock = threading.Lock()
+        self._file = None
+        self._clouds: set = set()
+        if self.per_account:
+            os.makedirs(target, exist_ok=True)
+        else:
+            parent = os.path.dirname(os.path.abspath(target))
+            os.makedirs(parent, exist_ok=True)
+            self._file = open(target, "wb")
+
+    def account_ready(self, key: str, spool: AccountSpool) -> None:
+        try:
+            if self.per_account:
+                name = key.replace("/", "_").replace(":", "_") + ".ndjson"
+                with open(os.path.join(self.target, name), "wb") as out:
+                    for chunk in MergeStream().add(spool):
+                        out.write(chunk)
+            else:
+                with self._lock:
+                    self._write_shared(spool)
+            self.on_landed(spool.cloud, [key], None)
+        except OSError as ex:
+            self.on_landed(spool.cloud, [key], f"writing the output failed: {ex}")
+
+    def _write_shared(self, spool: AccountSpool) -> None:
+        """Root first, each cloud once, then the account's lines, streamed to the file as they come."""
+        assert self._file is not None
+        stream = MergeStream()
+        if not self._clouds:
+            self._file.write(root_line().encode())
+        if spool.cloud not in self._clouds:
+            self._file.write(stream.cloud_part(spool.cloud))
+            self._clouds.add(spool.cloud)
+        for chunk in stream.account_part(spool):
+            self._file.write(chunk)
+
+    def finish(self) -> None:
+        if self._file is not None:
+            self._file.close()
