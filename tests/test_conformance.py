@@ -183,7 +183,9 @@ def test_double_agrees_with_real_core_on_model(double, model_results: Dict[str, 
 
 
 @pytest.mark.parametrize("case", UPDATE_CASES, ids=lambda c: c.name)
-def test_double_agrees_with_real_core_on_model_replace(double, update_results: Dict[str, dict], case: UpdateCase) -> None:
+def test_double_agrees_with_real_core_on_model_replace(
+    double, update_results: Dict[str, dict], case: UpdateCase
+) -> None:
     real = update_results[case.name]
     existing = double.update_model({}, copy.deepcopy(case.base), True)
     updated = double.update_model(existing, copy.deepcopy(case.kinds), case.replace)
