@@ -128,7 +128,8 @@ def _build(venv: Path) -> float:
         180,
     )
     seconds = round(time.monotonic() - start, 1)
-    marker = {**_expected_marker(), "install_seconds": seconds, "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    marker = {**_expected_marker(), "install_seconds": seconds, "created_at": created}
     tmp = venv / (MARKER_NAME + ".tmp")
     tmp.write_text(json.dumps(marker, indent=2))
     tmp.replace(venv / MARKER_NAME)  # atomic: the marker is there only after a full install

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Regenerate the reference tables in docs/configuration.md from the code (options, environment
+variables, config keys with defaults), so the docs cannot drift. ``--check`` exits 1 if they are stale."""
+import json
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from worker.args import COLLECT, COMMON  # noqa: E402
+from worker.config import worker_schema  # noqa: E402
+from worker.plugins import collectors  # noqa: E402
+
+DOC = os.path.join(ROOT, "docs", "configuration.md")
+BEGIN, END = "<!-- generated:begin -->", "<!-- generated:end -->"
+
+
+def _default(value):
+    if value is None:
+        return "—"
+    return f"`{json.dumps(value)}`"
+
+
+def options_table(options):
+    rows = ["| option | environment | default | meaning |", "|---|---|---|---|"]
+    for o in options:
+        default = "" if o.default in (None, False) else f"`{o.default}`"
+        rows.append(f"| `{', '.join(o.flags)}` | `{o.env}` | {default} | {o.help} |")
+    return "\n".join(rows)
+
+
+def schema_table(schema):
+    rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for key, prop in schema["properties"].items():
+        kind = prop.get("type", "")
+        kind = "/".join(kind) if isinstance(kind, list) else kind
+        if "enum" in prop:
+            kind += " (" + ", ".join(prop["enum"]) + ")"
+        note = prop.get("description", "").replace("\n", " ")
+        if prop.get("x-restart-required"):
+            note += " (restart required)"
+        default = "2 × CPUs (at least 4)" if key == "cleanup_pool_size" else _default(prop.get("default"))
+        rows.append(f"| `{key}` | {kind} | {default} | {note} |")
+    return "\n".join(rows)
+
+
+def generated():
+    parts = ["## Command line and environment (generated)", "", "`resotoworker [options]`:", "",
+             options_table(COMMON), "", "`resotoworker collect [options]` takes the options above and:", "",
+             options_table(COLLECT), "", "## Config section `resotoworker` (generated)", "",
+             schema_table(worker_schema())]
+    for name, schema in sorted(collectors().schemas().items()):
+        parts += ["", f"## Config section `{name}` (generated)", "", schema_table(schema)]
+    return "\n".join(parts)
+
+
+def render(text):
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{generated()}\n{END}{tail}"
+
+
+def main():
+    with open(DOC, encoding="utf-8") as f:
+        current = f.read()
+    new = render(current)
+    if "--check" in sys.argv:
+        if new != current:
+            print("docs/configuration.md is stale: run scripts/gen_config_docs.py")
+            return 1
+        return 0
+    with open(DOC, "w", encoding="utf-8") as f:
+        f.write(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

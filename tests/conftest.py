@@ -1,0 +1,94 @@
+"""Shared fixtures: the core double, a worker started as a real process, the resotocore conformance
+check."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import List, Optional
+
+import psutil
+import pytest
+
+from conftest_conformance import real_core, real_core_python  # noqa: F401
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class WorkerProcess:
+    """``resotoworker`` as a subprocess, its log in a file, as a user would run it."""
+
+    def __init__(self, args: List[str], env: dict, log_path: str) -> None:
+        self.log_path = log_path
+        self._log = open(log_path, "w")
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("RESOTOWORKER_")}
+        full_env.update(env)
+        full_env.setdefault("PYTHONUNBUFFERED", "1")
+        self.proc = subprocess.Popen([sys.executable, "-m", "worker", "--log-format", "text", *args],
+                                     stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
+
+    @property
+    def log(self) -> str:
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_log(self, text: str, timeout: float = 30) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if text in self.log:
+                return self.log
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} not in the worker log (exit {self.proc.poll()}):\n{self.log[-4000:]}")
+
+    def wait_exit(self, timeout: float = 30) -> int:
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"worker did not exit within {timeout} s:\n{self.log[-3000:]}") from None
+
+    def descendants(self) -> List[psutil.Process]:
+        try:
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            return []
+
+    def terminate(self, timeout: float = 15) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.wait_exit(timeout)
+
+    def kill(self) -> None:
+        for proc in self.descendants():
+            try:
+                proc.kill()
+            except psutil.NoSuchProcess:
+                pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture
+def start_worker(tmp_path):
+    started: List[WorkerProcess] = []
+
+    def start(*args: str, env: Optional[dict] = None) -> WorkerProcess:
+        worker = WorkerProcess(list(args), env or {}, str(tmp_path / f"worker-{len(started)}.log"))
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        worker.kill()
+
+
+@pytest.fixture
+def core_double():
+    from core_double import CoreDouble
+
+    core = CoreDouble().start()
+    yield core
+    core.stop()
