@@ -24,8 +24,8 @@ CONFIG_SCHEMA: Json = {
                                  "description": "Resources per region (networks, instances, volumes, one custom)"},
         "seed": {"type": "integer", "default": 0, "description": "Seed of the synthetic data"},
         "api_delay": {"type": "number", "minimum": 0, "default": 0,
-                      "description": "Seconds each simulated API call waits (one call lists an account's regions, "
-                                     "one per region lists its resources)"},
+                      "description": "Seconds each simulated API call of an account waits (one call lists its "
+                                     "regions, one per region lists its resources)"},
         "fail_account": {"type": ["string", "null"], "default": None,
                          "description": "Account id (e.g. example-0002) that fails while collecting"},
         "fail_mode": {"type": "string", "enum": ["exception", "crash", "hang", "memory"], "default": "exception",
