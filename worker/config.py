@@ -95,7 +95,7 @@ def worker_schema() -> Json:
             "upload_wait_for_result": {"type": "boolean", "default": True,
                                        "description": "New: upload with wait_for_result=true so that merge "
                                                       "errors in the core reach the worker and are reported"},
-            "upload_attempts": {"type": "integer", "minimum": 1, "default": 3,
+            "upload_attempts": {"type": "integer", "minimum": 1, "default": 5,
                                 "description": "New: attempts per graph upload (re-read from the spool file)"},
             "upload_retry_max_wait": {"type": "number", "minimum": 0, "default": 30,
                                       "description": "New: longest wait in seconds between upload attempts "

@@ -43,7 +43,7 @@ class UploadResult:
 def _retrying(attempts: int, max_wait: float, what: str) -> tenacity.Retrying:
     return tenacity.Retrying(
         stop=tenacity.stop_after_attempt(max(1, attempts)),
-        wait=tenacity.wait_random_exponential(multiplier=1, max=max_wait),
+        wait=tenacity.wait_exponential_jitter(initial=1, max=max_wait),
         retry=tenacity.retry_if_exception_type(_Retryable),
         before_sleep=lambda s: log.warning("%s: attempt %d failed (%s); retrying", what, s.attempt_number,
                                            s.outcome.exception() if s.outcome else "?"),

@@ -8,6 +8,7 @@ import time
 from typing import Any, Dict, Optional, Union
 
 import requests
+import urllib3
 
 from worker.core.errors import CoreRejected, FatalError
 from worker.core.jwt import TokenCache
@@ -67,6 +68,7 @@ class CoreClient:
     def wait_ready(self, max_wait: float = 300, interval: float = 2, stop: Optional[threading.Event] = None) -> None:
         """Poll ``/system/ready`` (no auth, no verification: the CA is not known yet) until it answers
         200, at most ``max_wait`` seconds."""
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)  # no CA yet: unverified on purpose
         deadline = time.monotonic() + max_wait
         last = "no answer yet"
         announced = False
