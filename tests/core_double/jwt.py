@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import time
+from functools import lru_cache
 from typing import Any, Dict, Optional, Tuple
 
 PBKDF2_ITERATIONS = 100_000
@@ -21,6 +22,7 @@ class TokenError(Exception):
     pass
 
 
+@lru_cache(maxsize=256)  # a reused token costs one derivation; the result is the same as deriving anew
 def derive_key(psk: str, salt: bytes) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", psk.encode("utf-8"), salt, PBKDF2_ITERATIONS, 32)
 
