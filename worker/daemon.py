@@ -134,8 +134,11 @@ class Daemon:
             time.sleep(0.1)
         self.actions.drain(max(0.5, deadline - time.monotonic() - 1.5))
         self.actions.unsubscribe()
-        for link in (self.tasks, self.actions, self.events):
-            link.stop()
+        closers = [threading.Thread(target=link.stop) for link in (self.tasks, self.actions, self.events)]
+        for closer in closers:
+            closer.start()
+        for closer in closers:
+            closer.join(max(0.1, deadline - time.monotonic()))
         for link in (self.tasks, self.actions, self.events):
             link.join(max(0.1, deadline - time.monotonic()))
         log.info("stopped")
@@ -210,8 +213,10 @@ class Daemon:
     # ---- tasks -----------------------------------------------------------------------------------
 
     def _task_handlers(self) -> List[Dict[str, Any]]:
-        clouds, _ = active_clouds(self.store.current, self.registry)
-        return [tag_handler(cloud) for cloud in clouds]
+        """``tag`` per installed cloud, plus a catch-all ``tag`` the core routes to us only when no worker
+        has a matching cloud filter (most filter keys win): such a task gets a clear error at once
+        instead of the core's 30 s "No worker for task" timeout."""
+        return [tag_handler(cloud) for cloud in self.registry.names] + [tag_handler(None)]
 
     def _run_task(self, name: str, attrs: Dict[str, Any], data: Dict[str, Any]) -> Any:
         if name == "tag":

@@ -237,6 +237,17 @@ class CoreDouble:
             return
         self._record_frame(conn, "out", msg)
 
+    def send_raw(self, channel: str, text: str) -> None:
+        """Send ``text`` as is (malformed on purpose, say) on every socket of a channel: ``handle``,
+        ``work_queue`` or ``events``."""
+        def send() -> None:
+            sockets = {"handle": self._bus.handle_sockets, "work_queue": self._bus.workers,
+                       "events": self._bus.event_sockets}[channel]
+            for conn in list(sockets.values()):
+                asyncio.ensure_future(conn.ws.send_str(text))
+
+        self._call(send)
+
     def emit_event(self, message_type: str, data: Dict[str, Any]) -> None:
         self._call(lambda: self._emit_event(message_type, data))
 

@@ -70,11 +70,12 @@ class Link(threading.Thread):
     # ---- the loop --------------------------------------------------------------------------------
 
     def stop(self) -> None:
+        """Close the socket without waiting long for the core's close frame (the default waits 3 s)."""
         self.stopping.set()
         ws = self._ws
         if ws is not None:
             try:
-                ws.close()
+                ws.close(timeout=0.5)
             except Exception:  # closing a half-open socket may raise anything; we are leaving anyway
                 pass
 

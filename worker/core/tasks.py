@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, List, Optional
 
 from worker.core.client import CoreClient
 from worker.core.link import Link, LinkDown
@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 TaskRunner = Callable[[str, Dict[str, Any], Dict[str, Any]], Any]
 
 
-def tag_handler(cloud: str) -> Dict[str, Any]:
+def tag_handler(cloud: Optional[str]) -> Dict[str, Any]:
+    """The ``tag`` handler for one cloud; ``None``: for every cloud (an empty filter)."""
     return {"name": "tag", "info": "already provided", "description": "already provided",
-            "filter": {"cloud": [cloud]}, "expect_node_result": True, "args_description": {},
+            "filter": {"cloud": [cloud]} if cloud else {}, "expect_node_result": True, "args_description": {},
             "allowed_on_kind": None}
 
 

@@ -1,0 +1,337 @@
+"""The daemon as a real process against the core double: handshake, actions, tasks, config, failures."""
+import os
+import signal
+import subprocess
+import time
+
+import psutil
+import pytest
+from core_double import CoreDouble
+
+from collectors.example.model import MODEL as EXAMPLE_MODEL
+from worker.model import graph_model
+
+SID = "resoto.worker"
+SUBSCRIBER = "resoto.worker-collector"
+
+
+def subscribed(core):
+    return core.wait_for(lambda: core.subscriptions.get(SUBSCRIBER), 30)
+
+
+def connected(core, worker):
+    subscribed(core)
+    worker.wait_log("actions: connected")
+    worker.wait_log("tasks: connected")
+
+
+def example(core, *extra, accounts=3, fork=True):
+    args = ["--resotocore-uri", core.url, "--override", "resotoworker.collector=example",
+            f"example.accounts={accounts}", *extra]
+    return args + (["--fork"] if fork else [])
+
+
+@pytest.fixture
+def secure_core():
+    core = CoreDouble(psk="changeme", tls=True).start()
+    yield core
+    core.stop()
+
+
+def collect(core, timeout=60, **kw):
+    action = core.send_action("collect", **kw)
+    return action["task"], core.wait_reply(action["task"], timeout=timeout)
+
+
+def worker_family_gone(worker, family):
+    _, alive = psutil.wait_procs(family, timeout=15)
+    return not alive
+
+
+# ---- command line ----------------------------------------------------------------------------------
+
+
+def test_help_lists_every_option_with_its_environment_variable():
+    out = subprocess.run(["resotoworker", "--help"], capture_output=True, text=True, check=True).stdout
+    for flag in ["--subscriber-id", "--psk", "--resotocore-uri", "--override", "--ca-cert", "--cert",
+                 "--cert-key", "--cert-key-pass", "--no-verify-certs", "--verbose", "--quiet", "--idle-timeout",
+                 "--fork", "--cleanup", "--cleanup-expired"]:
+        assert flag in out
+        assert "RESOTOWORKER_" + flag.lstrip("-").replace("-", "_").upper() in out
+    collect_help = subprocess.run(["resotoworker", "collect", "--help"], capture_output=True, text=True,
+                                  check=True).stdout
+    assert "--output" in collect_help and "--collector" in collect_help
+
+
+# ---- handshake, registration, no collector ------------------------------------------------------
+
+
+def test_psk_and_tls_handshake_then_collect_without_collector_and_a_task_nobody_handles(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--resotocore-uri", core.url, "--psk", "changeme")
+    connected(core, worker)
+    paths = [(r.method, r.path) for r in core.requests]
+    for expected in [("GET", "/system/ready"), ("GET", "/ca/cert"), ("GET", f"/config/{SID}"),
+                     ("PATCH", "/configs/model"), ("PUT", f"/config/{SID}"),
+                     ("POST", f"/subscriber/{SUBSCRIBER}/collect"), ("POST", f"/subscriber/{SUBSCRIBER}/cleanup")]:
+        assert expected in paths
+    subscription = next(r for r in core.requests if r.path == f"/subscriber/{SUBSCRIBER}/collect")
+    assert subscription.query["timeout"] == "10800"
+    stored = core.configs[SID]
+    assert stored["resotoworker"]["graph"] == "resoto" and "example" in stored
+
+    task, reply = collect(core)
+    assert reply["kind"] == "action_done" and reply["data"]["task"] == task
+    assert "no collector configured" in worker.log
+    assert core.merges == []
+
+    task_id = core.send_task("tag", {"cloud": "gcp", "account": "p1"},
+                             {"update": {"owner": "alice"}, "node": {"id": "n1", "reported": {"kind": "gcp_x", "id": "x"}}})
+    result = core.wait_task_result(task_id, timeout=20)
+    assert result["result"] == "error" and "'gcp'" in result["error"]
+    assert core.violations == []
+
+
+# ---- collect ---------------------------------------------------------------------------------------
+
+
+def test_collect_of_20_accounts_lands_as_20_uploads_the_real_core_accepts(secure_core, start_worker, real_core):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, accounts=20))
+    connected(core, worker)
+    task, reply = collect(core)
+    assert reply["kind"] == "action_done", reply
+    assert len(core.merges) == 20 and all(m.ok for m in core.merges), [m.error for m in core.merges]
+    assert {m.headers.get("Resoto-Worker-Task-Id") for m in core.merges} == {task}
+    assert {m.query.get("wait_for_result") for m in core.merges} == {"true"}
+    accounts = [n for n in core.nodes().values() if n["reported"]["kind"] == "example_account"]
+    assert len(accounts) == 20
+    progress = core.action_frames(task, kind="action_progress")
+    assert progress and progress[-1]["data"]["progress"]["name"] == "example"
+    assert core.violations == []
+    result = real_core(graph_model(EXAMPLE_MODEL), [m.lines for m in core.merges])
+    assert result["model_error"] is None
+    assert all(upload["ok"] for upload in result["uploads"]), [u["error"] for u in result["uploads"]]
+
+
+def test_kill_9_of_one_child_fails_only_that_account_and_leaves_nothing(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, "example.api_delay=1.5",
+                                                         "resotoworker.pool_size=6", accounts=6))
+    connected(core, worker)
+    action = core.send_action("collect")
+    worker.wait_log("collecting 6 account(s)")
+    deadline = time.monotonic() + 20
+    collecting = []
+    while time.monotonic() < deadline and len(collecting) < 6:
+        collecting = [p for p in worker.descendants() if p.ppid() != worker.proc.pid]
+        time.sleep(0.1)
+    assert len(collecting) == 6, collecting
+    collecting[0].send_signal(signal.SIGKILL)
+    reply = core.wait_reply(action["task"], timeout=60)
+    assert reply["kind"] == "action_done"
+    errors = [f["data"]["message"] for f in core.action_frames(action["task"], kind="action_info")]
+    assert len(errors) == 1 and "killed by signal SIGKILL" in errors[0], errors
+    assert len([m for m in core.merges if m.ok]) == 5
+    family = worker.descendants()
+    assert worker.terminate() == 0
+    assert worker_family_gone(worker, family)
+
+
+def test_an_upload_the_core_rejects_is_reported_and_a_vanishing_core_is_retried(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, "resotoworker.upload_retry_max_wait=1", accounts=3))
+    connected(core, worker)
+    core.fail_next("POST", "/graph/resoto/merge", 400, "Error: ImportAborted\nMessage: AttributeError('boom')")
+    task, reply = collect(core)
+    assert reply["kind"] == "action_done"
+    errors = [f["data"]["message"] for f in core.action_frames(task, kind="action_info")]
+    assert len(errors) == 1 and "boom" in errors[0] and "failed" in errors[0]
+    assert len([m for m in core.merges if m.ok]) == 2
+
+    before = len(core.merges)
+    core.fail_next("POST", "/graph/resoto/merge", 503, "core restarting", count=3)
+    task, reply = collect(core)
+    assert reply["kind"] == "action_done"
+    assert core.action_frames(task, kind="action_info") == []
+    assert len([m for m in core.merges[before:] if m.ok]) == 3
+    assert "retrying" in worker.log
+
+
+def test_nothing_landed_is_an_action_error(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, "example.fail_account=example-0001", accounts=1))
+    connected(core, worker)
+    _, reply = collect(core)
+    assert reply["kind"] == "action_error" and "simulated failure" in reply["data"]["error"]
+
+
+def test_a_duplicate_collect_runs_once(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, "example.api_delay=0.5", accounts=2))
+    connected(core, worker)
+    action = core.send_action("collect")
+    worker.wait_log("started")
+    core.send_action("collect", task=action["task"])  # the core re-sends a pending action
+    reply = core.wait_reply(action["task"], timeout=60)
+    assert reply["kind"] == "action_done"
+    time.sleep(1)
+    assert len(core.action_frames(action["task"], kind="action_done")) == 1
+    assert len(core.merges) == 2
+    core.send_action("collect", task=action["task"])  # again after it finished: the stored answer
+    core.wait_for(lambda: len(core.action_frames(action["task"], kind="action_done")) == 2, 10)
+    assert len(core.merges) == 2 and worker.log.count("collect started") <= 1
+
+
+# ---- bad input, restarts ---------------------------------------------------------------------------
+
+
+def test_malformed_frames_do_not_break_the_links(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, accounts=1))
+    connected(core, worker)
+    for text in ["not json", "[1,2]", '{"kind":"action","data":{}}', '{"kind":"weird","data":{"task":"t"}}',
+                 '{"kind":"action","message_type":"frobnicate","data":{"task":"t1","step":"s1"}}']:
+        core.send_raw("handle", text)
+    core.send_raw("work_queue", '{"no":"task id"}')
+    core.wait_for(lambda: core.action_frames("t1", kind="action_error"), 10)
+    assert "Unknown message type frobnicate" in core.action_frames("t1", kind="action_error")[0]["data"]["error"]
+    _, reply = collect(core)
+    assert reply["kind"] == "action_done"
+    assert worker.proc.poll() is None and core.violations == []
+    assert "ignored a frame that is not JSON" in worker.log
+
+
+def test_core_restarted_mid_run_is_rejoined(start_worker):
+    core = CoreDouble().start()
+    try:
+        worker = start_worker(*example(core, accounts=1))
+        connected(core, worker)
+        fetches = len([r for r in core.requests if r.path == f"/config/{SID}" and r.method == "GET"])
+        core.restart(keep_state=False)  # subscriptions are in memory only: lost
+        subscribed(core)
+        core.wait_for(lambda: len(core.workers) > 0, 30)
+        _, reply = collect(core)
+        assert reply["kind"] == "action_done"
+        assert len([r for r in core.requests if r.path == f"/config/{SID}" and r.method == "GET"]) >= 1
+        assert fetches >= 1
+    finally:
+        core.stop()
+
+
+def test_wrong_psk_stops_the_worker_with_a_message_that_says_so(secure_core, start_worker):
+    worker = start_worker("--resotocore-uri", secure_core.url, "--psk", "wrong")
+    assert worker.wait_exit(30) == 1
+    assert "wrong PSK" in worker.log
+    plain = CoreDouble(psk="changeme").start()
+    try:
+        worker = start_worker("--resotocore-uri", plain.url, "--psk", "wrong")
+        assert worker.wait_exit(30) == 1
+        assert "401" in worker.log and "wrong PSK" in worker.log
+    finally:
+        plain.stop()
+
+
+def test_a_fingerprint_mismatch_stops_the_worker(start_worker):
+    core = CoreDouble(psk="changeme", tls=True).start()
+    try:
+        core.tamper_fingerprint()
+        worker = start_worker("--resotocore-uri", core.url, "--psk", "changeme")
+        assert worker.wait_exit(30) == 1
+        assert "fingerprint mismatch" in worker.log and "man in the middle" in worker.log
+    finally:
+        core.stop()
+
+
+def test_a_core_that_never_comes_is_a_clear_exit_1(start_worker):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    worker = start_worker("--resotocore-uri", f"http://127.0.0.1:{port}", "--ready-timeout", "3")
+    assert worker.wait_exit(30) == 1
+    assert "did not become ready within 3 s" in worker.log
+
+
+def test_a_bad_config_value_is_named_and_the_worker_carries_on(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", "--resotocore-uri", core.url,
+                          "--override", "resotoworker.collector=example")  # overrides would win over the core
+    connected(core, worker)
+    config = core.configs[SID]
+    config["resotoworker"]["pool_size"] = -3
+    config["example"]["accounts"] = 3
+    core.set_config(SID, config)
+    worker.wait_log("resotoworker.pool_size: -3 is less than the minimum of 1")
+    worker.wait_log("config: reloaded")
+    _, reply = collect(core)
+    assert reply["kind"] == "action_done"
+    assert len(core.merges) == 3  # the valid change applied, the invalid one fell back
+
+
+def test_config_changed_while_the_event_socket_was_down_is_picked_up(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", "--resotocore-uri", core.url,
+                          "--override", "resotoworker.collector=example")
+    connected(core, worker)
+    config = core.configs[SID]
+    config["example"]["accounts"] = 3
+    core.close_sockets()
+    core.set_config(SID, config)
+    core.wait_for(lambda: "config: reloaded" in worker.log, 30)
+    subscribed(core)
+    worker.wait_log("actions: connected")
+    time.sleep(0.5)
+    _, reply = collect(core)
+    assert reply["kind"] == "action_done" and len(core.merges) == 3
+
+
+def test_sections_of_collectors_not_installed_are_kept(secure_core, start_worker):
+    core = secure_core
+    core.set_config(SID, {"gcp": {"project": ["p1"]}, "resotoworker": {"graph": "resoto", "unknown_key": 1}})
+    worker = start_worker("--psk", "changeme", "--resotocore-uri", core.url)
+    connected(core, worker)
+    stored = core.configs[SID]
+    assert stored["gcp"] == {"project": ["p1"]}
+    assert "unknown_key" not in stored["resotoworker"]
+    assert "resotoworker.unknown_key: unknown key" in worker.log
+
+
+def test_sigterm_when_idle_unsubscribes_and_exits_0(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, accounts=1))
+    connected(core, worker)
+    family = worker.descendants()
+    started = time.monotonic()
+    assert worker.terminate() == 0
+    assert time.monotonic() - started < 10
+    assert ("DELETE", f"/subscriber/{SUBSCRIBER}/collect") in [(r.method, r.path) for r in core.requests]
+    assert not core.subscriptions.get(SUBSCRIBER)
+    assert worker_family_gone(worker, family)
+
+
+def test_sigterm_mid_collect_answers_and_leaves_no_process(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", *example(core, "example.api_delay=20", accounts=3))
+    connected(core, worker)
+    action = core.send_action("collect")
+    worker.wait_log("collecting 3 account(s)")
+    time.sleep(0.5)
+    family = worker.descendants()
+    assert worker.terminate(timeout=30) == 0
+    reply = core.wait_reply(action["task"], timeout=5)
+    assert reply["kind"] == "action_error" and "shutting down" in reply["data"]["error"]
+    assert worker_family_gone(worker, family)
+
+
+def test_environment_variables_configure_the_worker(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker(env={"RESOTOWORKER_RESOTOCORE_URI": core.url, "RESOTOWORKER_PSK": "changeme",
+                               "RESOTOWORKER_SUBSCRIBER_ID": "w2",
+                               "RESOTOWORKER_OVERRIDE": "resotoworker.collector=example example.accounts=1"})
+    core.wait_for(lambda: core.subscriptions.get("w2-collector"), 30)
+    worker.wait_log("actions: connected")
+    _, reply = collect(core)
+    assert reply["kind"] == "action_done" and len(core.merges) == 1
+    assert "w2" in core.configs
