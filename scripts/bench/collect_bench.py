@@ -121,13 +121,11 @@ def main() -> int:
     opts = parser.parse_args()
     accounts = 100 if opts.quick else opts.accounts
     core = None
+    url = None
     if opts.core:
-        sys.path.insert(0, os.path.join(ROOT, "tests"))
-        from core_double import CoreDouble  # noqa: E402
-
-        core = CoreDouble(validate=False).start() if "validate" in CoreDouble.__init__.__code__.co_varnames \
-            else CoreDouble().start()
-    url = core.url if core else None
+        core = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts", "bench", "core_double_server.py")],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        url = core.stdout.readline().strip()
     results: Dict[str, Dict[str, float]] = {}
     print(f"machine: {psutil.cpu_count()} cpus, sink: {'core double' if core else 'file'}")
     print(f"scale: {accounts} accounts x {opts.resources} resources, pool {opts.pool}")
@@ -152,7 +150,8 @@ def main() -> int:
         show(f"{mode}: 64 x 0.5 s", figures)
         print(f"    wall / ideal: {figures['wall_s'] / 4.0:.3f}")
     if core:
-        core.stop()
+        core.stdin.close()
+        core.wait(30)
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump(results, f, indent=1)

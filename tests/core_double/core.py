@@ -31,6 +31,7 @@ class CoreDouble:
     def __init__(self, psk: Optional[str] = None, tls: bool = False, port: int = 0,
                  fingerprint_override: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> None:
         self.psk = psk or None
+        self.count_only_merges = False  # benchmarks: merges are counted, not parsed, checked or kept
         self.tls: Optional[CertificateAuthority] = CertificateAuthority() if tls else None
         self.fingerprint_override = fingerprint_override
         self.env: Dict[str, str] = dict(env or {})  # what the core resolves `$(NAME)` config values with

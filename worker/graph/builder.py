@@ -30,6 +30,12 @@ EDGE_TYPES = ("default", "delete")
 MAX_WARNINGS_KEPT = 20
 
 
+def _quote(text: str) -> str:
+    if text.isascii() and '"' not in text and "\\" not in text and text.isprintable():
+        return '"' + text + '"'
+    return json.dumps(text, ensure_ascii=False)
+
+
 class GraphError(Exception):
     """The collected graph cannot be uploaded as it is."""
 
@@ -48,8 +54,8 @@ class BuildResult:
         return dict(self.__dict__)
 
 
-def dumps(doc: dict) -> str:
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+# one encoder for all lines: json.dumps with options builds a new encoder on every call
+dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class GraphBuilder:
@@ -64,7 +70,7 @@ class GraphBuilder:
         self.account_name = ""
         self._index: Dict[str, int] = {}
         self._edges: Dict[str, array] = {t: array("l") for t in EDGE_TYPES}
-        self._edge_seen: set = set()
+        self._edge_seen: Dict[str, set] = {t: set() for t in EDGE_TYPES}  # from_slot << 32 | to_slot
         self._deferred: List[dict] = []
         self._warnings: List[str] = []
         self._warning_count = 0
@@ -109,13 +115,15 @@ class GraphBuilder:
         """``default``: parent → child. ``delete``: ``to`` must be deleted before ``from``."""
         if edge_type not in EDGE_TYPES:
             raise GraphError(f"edge type must be one of {EDGE_TYPES}, got {edge_type!r}")
-        key = (from_id, to_id, edge_type)
-        if key in self._edge_seen:
+        a, b = self._slot(from_id), self._slot(to_id)
+        seen = self._edge_seen[edge_type]
+        key = a << 32 | b
+        if key in seen:
             return
-        self._edge_seen.add(key)
+        seen.add(key)
         pair = self._edges[edge_type]
-        pair.append(self._slot(from_id))
-        pair.append(self._slot(to_id))
+        pair.append(a)
+        pair.append(b)
 
     def add_deferred_edge(self, from_id: str, search: str, edge_type: str = "default") -> None:
         """An edge to nodes the core finds with ``search`` after the whole collect (e.g. in another
@@ -137,9 +145,9 @@ class GraphBuilder:
             kept = array("l")
             for i in range(0, len(pairs), 2):
                 a, b = pairs[i], pairs[i + 1]
-                missing = [ids[s] for s in (a, b) if s not in known]
-                if missing:
-                    self._warn(f"{edge_type} edge {ids[a]} -> {ids[b]} dropped: node {missing[0]} was never added")
+                if a not in known or b not in known:
+                    missing = ids[a] if a not in known else ids[b]
+                    self._warn(f"{edge_type} edge {ids[a]} -> {ids[b]} dropped: node {missing} was never added")
                     continue
                 kept.append(a)
                 kept.append(b)
@@ -152,11 +160,11 @@ class GraphBuilder:
                 self._warn(f"node {ids[slot]} had no parent and was hung under the account")
                 self._edges["default"].extend((account_slot, slot))
         for edge_type, pairs in self._edges.items():
+            # ids are url-safe base64 or collector strings: only the latter may need JSON escaping
+            suffix = "}\n" if edge_type == "default" else f',"edge_type":"{edge_type}"}}\n'
+            write = self.out.write
             for i in range(0, len(pairs), 2):
-                line = {"from": ids[pairs[i]], "to": ids[pairs[i + 1]]}
-                if edge_type != "default":
-                    line["edge_type"] = edge_type
-                self.out.write(dumps(line) + "\n")
+                write('{"from":' + _quote(ids[pairs[i]]) + ',"to":' + _quote(ids[pairs[i + 1]]) + suffix)
                 edge_count += 1
         for line in self._deferred:
             self.out.write(dumps(line) + "\n")

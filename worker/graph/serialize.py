@@ -33,9 +33,13 @@ def duration_str(value: timedelta) -> str:
     return sign + ("".join(parts) or "0s")
 
 
+_PLAIN = (str, int, float, bool)
+
+
 def clean_value(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): clean_value(v) for k, v in value.items() if v is not None}
+        # most values are plain: test for them first, this runs for every property of every node
+        return {str(k): (v if type(v) in _PLAIN else clean_value(v)) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [clean_value(v) for v in value]
     if isinstance(value, datetime):
