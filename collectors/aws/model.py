@@ -9,6 +9,7 @@ model does not know.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 from datetime import date, datetime, timezone
@@ -22,6 +23,8 @@ DICT_TYPE = re.compile(r"^dictionary\[\s*([^,]+?)\s*,\s*(.+)\]$")
 INT_TYPES = {"int32", "int64"}
 FLOAT_TYPES = {"float", "double"}
 STRING_TYPES = {"string", "duration", "date"}
+ISO_TIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?\s*(Z|z|[+-]\d{2}:?\d{2})?$")
+NUMBER = re.compile(r"^\d+(\.\d+)?$")
 
 
 @lru_cache(maxsize=1)
@@ -31,7 +34,7 @@ def _model() -> dict:
 
 def model_kinds() -> List[dict]:
     """The kinds for ``CollectorInfo.model`` (aws_* kinds only; base kinds are the worker's)."""
-    return [dict(k) for k in _model()["kinds"]]
+    return copy.deepcopy(_model()["kinds"])
 
 
 @lru_cache(maxsize=1)
@@ -72,8 +75,17 @@ def _loose(name: str) -> str:
     return name.replace("_", "").replace("-", "").lower()
 
 
-def is_known_kind(kind: str) -> bool:
-    return kind in _kinds_by_name() or kind in _model()["base_properties"]
+def prefixed(item: Dict[str, Any], kind: str, prefix: str) -> Dict[str, Any]:
+    """The properties ``kind`` itself declares as ``prefix`` + an API field name in snake case
+    (``rds_multi_az`` ← ``MultiAZ``), filled from ``item``; fields the model has no property for are left out."""
+    by_loose = {_loose(key): key for key in item}
+    out: Dict[str, Any] = {}
+    for name in _own_properties(kind):
+        if name.startswith(prefix):
+            key = by_loose.get(_loose(name[len(prefix):]))
+            if key is not None:
+                out[name] = item[key]
+    return out
 
 
 def utc_text(value: datetime) -> str:
@@ -108,6 +120,7 @@ def shape(value: Any, type_name: str) -> Any:
         return [v for v in (shape(item, item_type) for item in value) if v is not None]
     as_dict = DICT_TYPE.match(type_name)
     if as_dict:
+        value = _json_text(value)
         if not isinstance(value, dict):
             return None
         return {str(k): v for k, v in ((k, shape(v, as_dict.group(2))) for k, v in value.items()) if v is not None}
@@ -128,7 +141,10 @@ def _shape_simple(value: Any, type_name: str) -> Any:
             return utc_text(value)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return utc_text(datetime.fromtimestamp(value, timezone.utc))
-        return str(value) or None
+        if isinstance(value, str):
+            return parse_time(value) or (utc_text(datetime.fromtimestamp(float(value), timezone.utc))
+                                         if NUMBER.match(value) else None)
+        return None
     if type_name == "boolean":
         if isinstance(value, str):
             return value.strip().lower() in ("true", "1", "yes", "enabled")
@@ -146,9 +162,36 @@ def _shape_simple(value: Any, type_name: str) -> Any:
     enum = _model()["base_enums"].get(type_name)
     if enum is not None:
         return value if value in enum else "unknown" if "unknown" in enum else None
+    value = _json_text(value)
     if not isinstance(value, dict):
         return None
     return shape_complex(value, type_name)
+
+
+def _json_text(value: Any) -> Any:
+    """Some APIs (SQS, SNS, S3 policies) return JSON documents as text."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_time(text: str) -> Optional[str]:
+    """API timestamps in their many ISO 8601 spellings (``…54.907379000Z``, ``…03.523+0000``) as UTC text."""
+    match = ISO_TIME.match(text.strip())
+    if not match:
+        return None
+    date_part, time_part, fraction, zone = match.groups()
+    zone = "+00:00" if zone in (None, "", "Z", "z") else zone
+    if len(zone) == 5:  # +HHMM
+        zone = zone[:3] + ":" + zone[3:]
+    iso = f"{date_part}T{time_part}{('.' + fraction[:6].ljust(6, '0')) if fraction else ''}{zone}"
+    try:
+        return utc_text(datetime.fromisoformat(iso))
+    except ValueError:
+        return None
 
 
 def shape_complex(value: dict, kind: str) -> Optional[dict]:

@@ -59,15 +59,6 @@ class Shaped:
         self.link(source, target, "default")
         self.link(source, target, "delete")
 
-    def extend(self, other: "Shaped") -> "Shaped":
-        self.nodes.extend(other.nodes)
-        self.links.extend(other.links)
-        return self
-
-
-def ref(reported: Dict[str, Any]) -> Ref:
-    return Ref(reported["kind"], str(reported["id"]))
-
 
 def tag_dict(tags: Optional[Iterable[Any]], key: str = "Key", value: str = "Value") -> Dict[str, str]:
     """AWS tag lists (``[{"Key": k, "Value": v}]``) or maps as a plain dict."""
@@ -96,3 +87,14 @@ def mapped(item: Dict[str, Any], fields: Dict[str, str]) -> Dict[str, Any]:
 def non_empty(value: Any) -> Any:
     """``None`` for empty strings: moto and some APIs send ``""`` where AWS sends nothing."""
     return None if value in ("", "None") else value
+
+
+KMS_KEY = "aws_kms_key"
+
+
+def encrypted_with(out: Shaped, user: Ref, key_id: str) -> None:
+    """``user`` is encrypted with KMS key ``key_id`` (an ARN or a key id; aliases stay unresolved):
+    it points at the key, and the key may only be deleted once ``user`` is gone."""
+    key = Ref(KMS_KEY, key_id)
+    out.link(user, key)
+    out.link(key, user, "delete")

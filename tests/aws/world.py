@@ -238,3 +238,13 @@ def populate_region(session: boto3.Session, endpoint: str, region: str, estate: 
     out.key_id = kms.create_key(Description="data key", Tags=[{"TagKey": "owner", "TagValue": "ops"}]
                                 )["KeyMetadata"]["KeyId"]
     return out
+
+
+def populate_management(endpoint: str, region: str = "us-east-1") -> AccountEstate:
+    """Resources in the organization's management account (the caller's own, reached without a role), for
+    tests that change or delete things without disturbing the member accounts."""
+    session = boto3.Session(region_name=region)
+    estate = AccountEstate(account_id=MANAGEMENT_ACCOUNT, name="master")
+    populate_iam(session, endpoint, estate)
+    estate.regions[region] = populate_region(session, endpoint, region, estate)
+    return estate

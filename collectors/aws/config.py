@@ -1,0 +1,156 @@
+"""The ``aws`` config section: its keys, defaults, descriptions (the JSON schema the worker registers) and
+a typed view of it.
+
+Every key the reference worker stored is still declared, with its name, type and default, because the
+core validates stored configs against the declared model and rejects undeclared keys: a config written
+for the reference keeps working. Keys that no longer steer anything here say so in their description.
+"""
+from __future__ import annotations
+
+import copy
+import os
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Dict, List, Optional
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+RETRY_MODES = ["standard", "adaptive"]
+
+
+def _option(default: Any, description: str, schema: Dict[str, Any]) -> Any:
+    meta = {"description": description, "schema": schema}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+def _nullable(kind: str) -> Dict[str, Any]:
+    return {"type": [kind, "null"]}
+
+
+STRINGS = {"type": "array", "items": {"type": "string"}}
+NULLABLE_STRINGS = {"type": ["array", "null"], "items": {"type": "string"}}
+COMPAT = " Accepted for compatibility with stored configs; "
+
+
+@dataclass(frozen=True)
+class AwsConfig:
+    # ---- credentials and accounts -------------------------------------------------------------
+    access_key_id: Optional[str] = _option(
+        None, "AWS Access Key ID (null to load from env - recommended)", _nullable("string"))
+    secret_access_key: Optional[str] = _option(
+        None, "AWS Secret Access Key (null to load from env - recommended)", _nullable("string"))
+    profiles: Optional[List[str]] = _option(
+        None, "List of AWS profiles to collect (null: the default credential chain)", NULLABLE_STRINGS)
+    account: Optional[List[str]] = _option(
+        None, "List of AWS Account ID(s) to collect (null for all if scrape_org is true). Accounts other than the "
+              "caller's own are reached by assuming `role` in them.", NULLABLE_STRINGS)
+    role: Optional[str] = _option(None, "IAM role name to assume in every collected account", _nullable("string"))
+    role_external_id: Optional[str] = _option(
+        None, "External id to pass when assuming `role` (null: none)", _nullable("string"))
+    role_session_name: str = _option(
+        "resoto", "Session name used when assuming roles (shows up in CloudTrail)", {"type": "string"})
+    role_duration_seconds: int = _option(
+        3600, "Lifetime of assumed-role credentials in seconds. They are cached per account and refreshed "
+              "shortly before they expire.", {"type": "integer", "minimum": 900, "maximum": 43200})
+    role_override: bool = _option(
+        False, "Override any stored role names (e.g. from remote graphs)." + COMPAT + "the configured role is "
+               "always used.", {"type": "boolean"})
+    assume_current: bool = _option(
+        False, "Assume given role in current account", {"type": "boolean"})
+    do_not_scrape_current: bool = _option(
+        False, "Do not scrape current account", {"type": "boolean"})
+    scrape_org: bool = _option(False, "Scrape the entire AWS organization", {"type": "boolean"})
+    scrape_org_role_arn: Optional[str] = _option(
+        None, "Role ARN to assume when listing AWS org accounts. If set to null Resoto will use the default "
+              "credentials it was started with to call organizations:ListAccounts", _nullable("string"))
+    scrape_exclude_account: List[str] = _option(
+        [], "List of accounts to exclude when scraping the org (or from `account`)", STRINGS)
+    prefer_account_alias_as_name: bool = _option(
+        True, "Prefer the account alias as the account name instead of the organization's name for it.",
+        {"type": "boolean"})
+    prefer_profile_as_account_name: bool = _option(
+        False, "Prefer the profile name as the account name, if a profile was used.", {"type": "boolean"})
+    # ---- what to collect ----------------------------------------------------------------------
+    region: Optional[List[str]] = _option(
+        None, "List of AWS Regions to collect (null for all enabled regions)", NULLABLE_STRINGS)
+    collect: List[str] = _option(
+        [], "List of AWS services to collect (default: all).\nYou can use GLOB patterns like ? and * to match "
+            "multiple services.", STRINGS)
+    no_collect: List[str] = _option(
+        [], "List of AWS services to exclude (default: none).\nYou can use GLOB patterns like ? and * to match "
+            "multiple services.", STRINGS)
+    discard_account_on_resource_error: bool = _option(
+        False, "Fail the whole account if collecting a resource fails. If false, the error is reported and the "
+               "resource is skipped.", {"type": "boolean"})
+    # ---- concurrency and retries --------------------------------------------------------------
+    resource_pool_size: int = _option(
+        64, "Number of threads per account collecting regions and services in parallel.",
+        {"type": "integer", "minimum": 1})
+    resource_pool_tasks_per_service_default: int = _option(
+        20, "Number of collector threads to run in parallel per service and region.\nNote that the total number "
+            "of collector threads is limited by resource_pool_size.", {"type": "integer", "minimum": 1})
+    resource_pool_tasks_per_service: Dict[str, int] = _option(
+        {"sagemaker": 6, "elb": 6}, "Define the number of collector threads allowed for an individual service.\n"
+        "If the service is not defined here, the default value is used.\nExample: {\"ec2\": 10, \"rds\": 5}",
+        {"type": "object", "additionalProperties": {"type": "integer", "minimum": 1}})
+    retry_mode: str = _option(
+        "standard", "botocore retry mode for every AWS call: standard or adaptive (adds client-side rate "
+                    "limiting after throttling). There is no other retry layer.", {"type": "string",
+                                                                                 "enum": RETRY_MODES})
+    retry_max_attempts: int = _option(
+        10, "Attempts per AWS call, the first one included (throttling and transient errors are retried with "
+            "exponential backoff).", {"type": "integer", "minimum": 1})
+    connect_timeout: int = _option(10, "Seconds to wait for a connection to an AWS endpoint.",
+                                   {"type": "integer", "minimum": 1})
+    read_timeout: int = _option(60, "Seconds to wait for an AWS response.", {"type": "integer", "minimum": 1})
+    # ---- kept for stored configs ----------------------------------------------------------------
+    fork_process: bool = _option(
+        True, "Fork collector process instead of using threads." + COMPAT + "the worker always runs one "
+              "process per account.", {"type": "boolean"})
+    account_pool_size: int = _option(
+        max(2, os.cpu_count() or 2), "Number of accounts to scrape in parallel." + COMPAT + "resotoworker.pool_size "
+        "decides.", {"type": "integer", "minimum": 1})
+    cloudwatch_metrics_for_atime_mtime_period: str = _option(
+        "60d", "How far back to look for CloudWatch metrics for atime/mtime." + COMPAT + "not used yet.",
+        {"type": "string"})
+    cloudwatch_metrics_for_atime_mtime_granularity: str = _option(
+        "1h", "Granularity of atime and mtime." + COMPAT + "not used yet.", {"type": "string"})
+    collect_usage_metrics: bool = _option(
+        True, "Collect resource usage metrics via CloudWatch." + COMPAT + "not used yet.", {"type": "boolean"})
+
+    @classmethod
+    def from_section(cls, section: Optional[Dict[str, Any]]) -> "AwsConfig":
+        """The config from the worker's ``aws`` section; missing or null keys take their default
+        (null stays null where null means something)."""
+        section = section or {}
+        values = {}
+        for f in fields(cls):
+            if f.name in section and (section[f.name] is not None or _allows_null(f.metadata["schema"])):
+                values[f.name] = section[f.name]
+        return cls(**values)
+
+    def tasks_per_service(self, service: str) -> int:
+        return int((self.resource_pool_tasks_per_service or {}).get(service,
+                                                                     self.resource_pool_tasks_per_service_default))
+
+
+def _allows_null(schema: Dict[str, Any]) -> bool:
+    kind = schema.get("type")
+    return isinstance(kind, list) and "null" in kind
+
+
+def _default(f) -> Any:
+    return f.default_factory() if f.default is MISSING else f.default
+
+
+def config_schema() -> Dict[str, Any]:
+    """JSON schema (draft 2020-12) of the ``aws`` section, every property with default and description."""
+    properties = {}
+    for f in fields(AwsConfig):
+        properties[f.name] = {**f.metadata["schema"], "default": _default(f), "description": f.metadata["description"]}
+    return {"$schema": JSON_SCHEMA_DIALECT, "title": "aws", "description": "Amazon Web Services collector",
+            "type": "object", "properties": properties, "additionalProperties": False}
+
+
+def default_section() -> Dict[str, Any]:
+    return {f.name: _default(f) for f in fields(AwsConfig)}

@@ -1,0 +1,154 @@
+"""Fixtures: one moto server for this test package (server mode, loopback), the fake organization built
+on it, and helpers to collect an account into a real GraphBuilder.
+
+The environment points boto3 (ours and the tests') at the server with AWS_ENDPOINT_URL and fake
+credentials; the credential and client caches of the collector are emptied before every test, so a
+test that puts a proxy in front of moto gets clients that go through it.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+# moto reads this when it loads: without it, describe_snapshots lists ~1,300 public AMI snapshots
+os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+
+from collectors.aws.clients import forget_clients  # noqa: E402
+from collectors.aws.credentials import forget_cached_credentials  # noqa: E402
+
+from .world import ORG_ROLE, REGIONS, World, build_world  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="package")
+def moto_endpoint():
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="package")
+def aws_env(moto_endpoint, tmp_path_factory):
+    """AWS variables for this package only (undone after its last test)."""
+    home = tmp_path_factory.mktemp("aws-home")
+    credentials = home / "credentials"
+    # a named profile with the same fake keys: the profiles code path, against the same moto account
+    credentials.write_text("[ops]\naws_access_key_id = testing\naws_secret_access_key = testing\n")
+    (home / "config").write_text("[profile ops]\nregion = us-east-1\n")
+    patch = pytest.MonkeyPatch()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN",
+                 "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        patch.delenv(name, raising=False)
+    patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
+    patch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    yield moto_endpoint
+    patch.undo()
+
+
+@pytest.fixture(scope="package")
+def world(aws_env) -> World:
+    return build_world(aws_env)
+
+
+@pytest.fixture(autouse=True)
+def fresh_collector_caches():
+    forget_cached_credentials()
+    forget_clients()
+    yield
+    forget_cached_credentials()
+    forget_clients()
+
+
+def org_config(**overrides) -> dict:
+    """The ``aws`` section the tests start from: the organization, both regions, a small pool."""
+    section = {"scrape_org": True, "role": ORG_ROLE, "region": list(REGIONS), "resource_pool_size": 8,
+               "retry_max_attempts": 10}
+    section.update(overrides)
+    return section
+
+
+@dataclass
+class RecordingProgress:
+    parts_declared: List[str] = field(default_factory=list)
+    parts_done: List[str] = field(default_factory=list)
+    errors: List[str] = field(default_factory=list)
+
+    def parts(self, names: List[str]) -> None:
+        self.parts_declared.extend(names)
+
+    def done(self, name: str) -> None:
+        self.parts_done.append(name)
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+
+@dataclass
+class Collected:
+    """One account's spool file, parsed."""
+
+    nodes: Dict[str, dict]
+    edges: List[dict]
+    result: object
+    progress: RecordingProgress
+
+    def of_kind(self, kind: str) -> List[dict]:
+        return [n for n in self.nodes.values() if n["reported"]["kind"] == kind]
+
+    def by_id(self, kind: str, resource_id: str) -> dict:
+        found = [n for n in self.of_kind(kind) if n["reported"]["id"] == resource_id]
+        assert len(found) == 1, f"{kind} {resource_id}: found {len(found)}"
+        return found[0]
+
+    def edge_set(self) -> set:
+        return {(e["from"], e["to"], e.get("edge_type", "default")) for e in self.edges}
+
+    def has_edge(self, source: dict, target: dict, edge_type: str = "default") -> bool:
+        return (source["id"], target["id"], edge_type) in self.edge_set()
+
+
+def read_spool(path: Path, result, progress: RecordingProgress) -> Collected:
+    nodes, edges = {}, []
+    for line in path.read_text().splitlines():
+        doc = json.loads(line)
+        if "reported" in doc:
+            nodes[doc["id"]] = doc
+        elif "from" in doc:
+            edges.append(doc)
+    return Collected(nodes, edges, result, progress)
+
+
+def collect_into_file(section: dict, account, path: Path, progress: RecordingProgress = None) -> Collected:
+    """Run the ``resotoworker_collect_account`` hook into a GraphBuilder writing ``path``."""
+    import collectors.aws as plugin
+    from worker.graph.builder import GraphBuilder
+
+    progress = progress or RecordingProgress()
+    with path.open("w") as out:
+        builder = GraphBuilder(out, "aws")
+        assert plugin.resotoworker_collect_account(cloud="aws", config=section, account=account, builder=builder,
+                                                   progress=progress, task={}) is True
+        result = builder.finish()
+    return read_spool(path, result, progress)

@@ -1,0 +1,80 @@
+"""Collection under throttling and with refused credentials, through a misbehaving proxy in front of moto."""
+from __future__ import annotations
+
+import pytest
+
+import collectors.aws as plugin
+from collectors.aws.accounts import AccountUnreachable
+from collectors.aws.clients import forget_clients
+from collectors.aws.credentials import forget_cached_credentials
+from collectors.aws.collect import ResourceError
+
+from .conftest import RecordingProgress, collect_into_file, org_config
+from .faults import FaultProxy
+
+# every wire protocol the collector meets: EC2, query, JSON, REST-JSON, REST-XML, RPC v2 CBOR
+SIGNING_NAMES = {"ec2", "iam", "elasticloadbalancing", "rds", "sns", "sts", "dynamodb", "sqs", "kms", "lambda", "eks",
+                 "s3", "monitoring"}
+
+
+def accounts_by_id(section):
+    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
+
+
+def test_collection_under_throttling_yields_every_resource(world, aws_env, monkeypatch, tmp_path):
+    member = world.members[1]
+    section = org_config()
+    calm = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "calm.ndjson")
+    forget_cached_credentials()  # as in a fresh child: STS calls go through the proxy too
+    forget_clients()
+    with FaultProxy(aws_env, throttle_every=5) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        stormy = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "stormy.ndjson")
+    assert stormy.progress.errors == [] and stormy.result.warning_count == 0
+    assert set(stormy.nodes) == set(calm.nodes)
+    assert stormy.edge_set() == calm.edge_set()
+    assert proxy.counts["throttled"] >= proxy.requests // 5 - 1
+    assert SIGNING_NAMES <= set(proxy.throttled_services)
+
+
+def test_a_refused_account_fails_alone(world, aws_env, monkeypatch, tmp_path):
+    refused, fine = world.members[0], world.members[2]
+    section = org_config(region=["us-east-1"])
+    with FaultProxy(aws_env, deny_accounts=[refused.account_id]) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        accounts = accounts_by_id(section)
+        assert {refused.account_id, fine.account_id} <= set(accounts)
+        with pytest.raises(AccountUnreachable, match=f"{refused.account_id}.*AccessDenied"):
+            collect_into_file(section, accounts[refused.account_id], tmp_path / "refused.ndjson")
+        graph = collect_into_file(section, accounts[fine.account_id], tmp_path / "fine.ndjson")
+    assert proxy.counts["denied"] >= 1
+    assert graph.progress.errors == []
+    assert len(graph.of_kind("aws_ec2_instance")) == 2
+
+
+def test_a_refused_service_is_reported_and_the_rest_of_the_account_kept(world, aws_env, monkeypatch, tmp_path):
+    member = world.members[2]
+    section = org_config()
+    progress = RecordingProgress()
+    with FaultProxy(aws_env, deny_services=[(member.account_id, "dynamodb"), (member.account_id, "monitoring")]) \
+            as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson", progress)
+    assert len(progress.errors) == 4  # two services in two regions
+    for region in ("us-east-1", "eu-central-1"):
+        for service in ("dynamodb", "cloudwatch"):
+            assert any(f"aws account {member.account_id} region {region} service {service} " in e and
+                       "AccessDeniedException" in e for e in progress.errors), (region, service, progress.errors)
+    assert graph.of_kind("aws_dynamodb_table") == [] and graph.of_kind("aws_cloudwatch_alarm") == []
+    assert len(graph.of_kind("aws_ec2_instance")) == 4 and len(graph.of_kind("aws_lambda_function")) == 2
+    assert sorted(progress.parts_done) == sorted(["global", "us-east-1", "eu-central-1"])
+    assert graph.result.warning_count == 0
+
+
+def test_discard_account_on_resource_error_fails_the_account(world, aws_env, monkeypatch, tmp_path):
+    member = world.members[2]
+    section = org_config(region=["us-east-1"], discard_account_on_resource_error=True)
+    with FaultProxy(aws_env, deny_services=[(member.account_id, "sqs")]) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        with pytest.raises(ResourceError, match="service sqs"):
+            collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson")

@@ -1,0 +1,85 @@
+"""Paging (fed by botocore's Stubber, since moto answers most list calls in one page), region choice,
+service filters and client reuse."""
+from __future__ import annotations
+
+import boto3
+from botocore.stub import Stubber
+
+from collectors.aws.clients import clients_for
+from collectors.aws.collect import plan, wanted
+from collectors.aws.config import AwsConfig
+from collectors.aws.credentials import base_session
+from collectors.aws.regions import enabled_regions
+from collectors.aws.resources import dynamodb, ec2_compute, iam
+
+
+def offline(service: str):
+    return boto3.client(service, region_name="us-east-1", endpoint_url="https://example.invalid",
+                        aws_access_key_id="k", aws_secret_access_key="s")
+
+
+def test_instances_are_read_across_pages():
+    ec2 = offline("ec2")
+    with Stubber(ec2) as stub:
+        stub.add_response("describe_instances", {"Reservations": [{"Instances": [{"InstanceId": "i-1",
+                                                                                  "InstanceType": "t3.micro"}]}],
+                                                 "NextToken": "page-2"}, {})
+        stub.add_response("describe_instances", {"Reservations": [{"Instances": [{"InstanceId": "i-2",
+                                                                                  "InstanceType": "t3.micro"}]}]},
+                          {"NextToken": "page-2"})
+        stub.add_response("describe_instance_types", {"InstanceTypes": [{"InstanceType": "t3.micro"}]},
+                          {"InstanceTypes": ["t3.micro"]})
+        raw = ec2_compute.get_instances(ec2)
+    assert [i["InstanceId"] for i in raw["instances"]] == ["i-1", "i-2"]
+
+
+def test_iam_details_are_merged_across_pages():
+    client = offline("iam")
+    policy = {"Arn": "arn:aws:iam::1:policy/p", "PolicyName": "p"}
+    with Stubber(client) as stub:
+        stub.add_response("get_account_authorization_details",
+                          {"UserDetailList": [{"UserName": "a"}], "IsTruncated": True, "Marker": "m"},
+                          {"Filter": ["User", "Role", "Group", "LocalManagedPolicy"]})
+        stub.add_response("get_account_authorization_details",
+                          {"UserDetailList": [{"UserName": "b"}], "Policies": [policy], "IsTruncated": False},
+                          {"Filter": ["User", "Role", "Group", "LocalManagedPolicy"], "Marker": "m"})
+        stub.add_response("list_policy_tags", {"Tags": [{"Key": "k", "Value": "v"}]}, {"PolicyArn": policy["Arn"]})
+        stub.add_response("list_instance_profiles", {"InstanceProfiles": []}, {})
+        raw = iam.get_iam(client)
+    assert [u["UserName"] for u in raw["UserDetailList"]] == ["a", "b"]
+    assert raw["Policies"][0]["Tags"] == [{"Key": "k", "Value": "v"}]
+
+
+def test_dynamodb_tags_follow_next_token():
+    client = offline("dynamodb")
+    with Stubber(client) as stub:
+        stub.add_response("list_tags_of_resource", {"Tags": [{"Key": "a", "Value": "1"}], "NextToken": "t"},
+                          {"ResourceArn": "arn:t"})
+        stub.add_response("list_tags_of_resource", {"Tags": [{"Key": "b", "Value": "2"}]},
+                          {"ResourceArn": "arn:t", "NextToken": "t"})
+        assert [t["Key"] for t in dynamodb._tags(client, "arn:t")] == ["a", "b"]
+
+
+def test_enabled_regions_stay_in_the_partition(aws_env):
+    regions = enabled_regions(boto3.client("ec2", region_name="us-east-1"), "aws")
+    assert {"us-east-1", "eu-central-1"} <= set(regions)
+    assert not any(r.startswith(("us-gov-", "cn-")) for r in regions)
+
+
+def test_service_filters_take_globs():
+    config = AwsConfig.from_section({"collect": ["ec2", "s*"], "no_collect": ["sqs"]})
+    assert wanted("ec2", config) and wanted("s3", config) and wanted("sns", config)
+    assert not wanted("sqs", config) and not wanted("iam", config)
+    tasks = plan(config, ["eu-west-1", "eu-north-1"], "us-east-1")
+    assert {(t.part, t.resource.service) for t in tasks if t.resource.is_global} == {("global", "s3")}
+    assert {t.region for t in tasks if not t.resource.is_global} == {"eu-west-1", "eu-north-1"}
+
+
+def test_one_client_per_account_region_and_service(aws_env):
+    config = AwsConfig.from_section({})
+    clients = clients_for(base_session(config), config)
+    assert clients_for(base_session(config), config) is clients
+    assert clients.get("ec2", "us-east-1") is clients.get("ec2", "us-east-1")
+    assert clients.get("ec2", "us-east-1") is not clients.get("ec2", "eu-central-1")
+    retries = clients.get("s3", "us-east-1").meta.config.retries
+    assert retries == {"mode": "standard", "total_max_attempts": 10}
