@@ -335,3 +335,33 @@ def test_environment_variables_configure_the_worker(secure_core, start_worker):
     _, reply = collect(core)
     assert reply["kind"] == "action_done" and len(core.merges) == 1
     assert "w2" in core.configs
+
+
+def test_cloud_merge_kind_uploads_one_graph_per_cloud_in_thread_mode(secure_core, start_worker, real_core):
+    core = secure_core
+    worker = start_worker("--psk", "changeme",
+                          *example(core, "resotoworker.graph_merge_kind=cloud", "resotoworker.fork_process=false",
+                                   accounts=4, fork=False))
+    connected(core, worker)
+    task, reply = collect(core)
+    assert reply["kind"] == "action_done"
+    assert len(core.merges) == 1 and core.merges[0].ok
+    replace = [line for line in core.merges[0].lines if line.get("metadata", {}).get("replace")]
+    assert [line["reported"]["kind"] for line in replace] == ["cloud"]
+    assert "with 5 threads" in worker.log
+    result = real_core(graph_model(EXAMPLE_MODEL), [core.merges[0].lines])
+    assert result["uploads"][0]["ok"], result["uploads"][0]["error"]
+
+
+def test_a_restart_required_change_restarts_the_worker(secure_core, start_worker):
+    core = secure_core
+    worker = start_worker("--psk", "changeme", "-v", *example(core, accounts=1))
+    connected(core, worker)
+    config = core.configs[SID]
+    config["resotoworker"]["web_port"] = 19956
+    core.set_config(SID, config)
+    worker.wait_log("restarting to apply the changed config")
+    core.wait_for(lambda: worker.log.count("actions: connected") >= 2, 30)
+    assert worker.proc.poll() is None
+    _, reply = collect(core)
+    assert reply["kind"] == "action_done"

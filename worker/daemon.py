@@ -102,7 +102,7 @@ class Daemon:
         self._shutdown()
         if self.restart:
             log.warning("restarting to apply the changed config")
-            os.execv(sys.executable, [sys.executable] + sys.argv)
+            os.execv(sys.executable, sys.orig_argv)  # the same command line, `-m worker` included
         return self.exit_code
 
     def _install_signals(self) -> None:
@@ -133,14 +133,20 @@ class Daemon:
         while self.actions.running() and time.monotonic() < deadline - 2:
             time.sleep(0.1)
         self.actions.drain(max(0.5, deadline - time.monotonic() - 1.5))
+        log.debug("shutdown: replies sent")
         self.actions.unsubscribe()
+        log.debug("shutdown: unsubscribed")
         closers = [threading.Thread(target=link.stop) for link in (self.tasks, self.actions, self.events)]
         for closer in closers:
             closer.start()
         for closer in closers:
             closer.join(max(0.1, deadline - time.monotonic()))
+        log.debug("shutdown: sockets closed")
+        # a closed socket can leave websocket-client's reader in select() for up to its ping timeout;
+        # the sockets are closed already, so do not wait for the reader threads long
+        join_until = min(deadline, time.monotonic() + 1.0)
         for link in (self.tasks, self.actions, self.events):
-            link.join(max(0.1, deadline - time.monotonic()))
+            link.join(max(0.05, join_until - time.monotonic()))
         log.info("stopped")
 
     def _config_changed(self, old: WorkerConfig, new: WorkerConfig) -> None:
