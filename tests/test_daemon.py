@@ -365,3 +365,10 @@ def test_a_restart_required_change_restarts_the_worker(secure_core, start_worker
     assert worker.proc.poll() is None
     _, reply = collect(core)
     assert reply["kind"] == "action_done"
+
+
+def test_idle_timeout_exits_1_when_no_collect_comes(secure_core, start_worker):
+    worker = start_worker("--psk", "changeme", "--resotocore-uri", secure_core.url, "--idle-timeout", "2")
+    assert worker.wait_exit(30) == 1
+    assert "no collect action within --idle-timeout 2 s" in worker.log
+    assert not secure_core.subscriptions.get(SUBSCRIBER)

@@ -3,6 +3,7 @@ PSK-signed ``sha256_fingerprint`` claim, and write a bundle (public roots + core
 HTTPS request and ``wss://`` connection verifies against, hostname check included."""
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -65,7 +66,15 @@ def write_bundle(ca_pem: str, directory: Optional[str] = None) -> str:
     handle, path = tempfile.mkstemp(prefix="resotoworker-ca-", suffix=".pem", dir=directory)
     with os.fdopen(handle, "w", encoding="utf-8") as out:
         out.write(public.rstrip("\n") + "\n" + ca_pem.strip() + "\n")
+    atexit.register(_remove, path)
     return path
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def load_ca_file(path: str) -> str:
