@@ -1,5 +1,4 @@
 """The daemon as a real process against the core double: handshake, actions, tasks, config, failures."""
-import os
 import signal
 import subprocess
 import time

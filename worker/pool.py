@@ -14,7 +14,6 @@ import ctypes
 import logging
 import multiprocessing
 import multiprocessing.connection
-import os
 import queue
 import signal
 import threading

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import psutil
 

@@ -187,10 +187,7 @@ def test_graph_is_well_formed_and_ids_follow_the_reference_scheme(collected):
             assert nid == expected, reported
 
 
-def test_the_real_core_accepts_model_and_upload(collected):
-    conformance = pytest.importorskip("conformance")
-    if conformance.read_marker() is None:
-        pytest.skip("the resotocore side venv is not built (tests/conformance builds it)")
+def test_the_real_core_accepts_model_and_upload(collected, real_core):
     model = json.loads(BASE_KINDS.read_text()) + model_kinds()
     lines = [{"id": root_id(), "reported": {"id": "root", "kind": "graph_root", "tags": {}}},
              {"id": cloud_id("aws"), "reported": {"id": "aws", "name": "aws", "kind": "cloud", "tags": {}}},
@@ -200,6 +197,6 @@ def test_the_real_core_accepts_model_and_upload(collected):
         lines.append({"from": cloud_id("aws"), "to": account["id"]})
         lines.extend(graph.nodes.values())
         lines.extend(graph.edges)
-    result = conformance.check_with_real_core(model, [lines])
+    result = real_core(model, [lines])
     assert result["model_error"] is None
     assert all(u["ok"] for u in result["uploads"]), [u["error"] for u in result["uploads"]]
