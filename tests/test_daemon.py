@@ -371,3 +371,15 @@ def test_idle_timeout_exits_1_when_no_collect_comes(secure_core, start_worker):
     assert worker.wait_exit(30) == 1
     assert "no collect action within --idle-timeout 2 s" in worker.log
     assert not secure_core.subscriptions.get(SUBSCRIBER)
+
+
+@pytest.mark.parametrize("tls_args", [["--ca-cert", "CA"], ["--no-verify-certs"]])
+def test_ca_cert_file_and_no_verify_certs(secure_core, start_worker, tls_args):
+    core = secure_core
+    args = [core.ca_pem if a == "CA" else a for a in tls_args]
+    worker = start_worker("--psk", "changeme", *args, *example(core, accounts=1))
+    connected(core, worker)
+    _, reply = collect(core)
+    assert reply["kind"] == "action_done" and len(core.merges) == 1
+    fetched_ca = any(r.path == "/ca/cert" for r in core.requests)
+    assert fetched_ca is False
