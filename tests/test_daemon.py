@@ -383,3 +383,20 @@ def test_ca_cert_file_and_no_verify_certs(secure_core, start_worker, tls_args):
     assert reply["kind"] == "action_done" and len(core.merges) == 1
     fetched_ca = any(r.path == "/ca/cert" for r in core.requests)
     assert fetched_ca is False
+
+
+def test_tag_update_and_delete_tasks_round_trip(secure_core, start_worker, tmp_path):
+    core = secure_core
+    state = tmp_path / "example-state.json"
+    worker = start_worker("--psk", "changeme", *example(core, f"example.state_file={state}", accounts=1))
+    connected(core, worker)
+    collect(core)
+    node_id, node = next((nid, n) for nid, n in core.nodes().items() if n["reported"]["kind"] == "example_instance")
+    result = core.wait_task_result(core.send_tag_task("resoto", node_id, update={"team": "blue"}))
+    assert result["result"] == "done", result
+    assert result["data"]["id"] == node_id and result["data"]["reported"]["tags"]["team"] == "blue"
+    result = core.wait_task_result(core.send_tag_task("resoto", node_id, delete=["owner"]))
+    assert result["result"] == "done" and "owner" not in result["data"]["reported"]["tags"]
+    collect(core)  # the cloud kept the change
+    tags = core.nodes()[node_id]["reported"]["tags"]
+    assert tags["team"] == "blue" and "owner" not in tags
