@@ -1,0 +1,89 @@
+"""Tag and delete tasks on one resource, by its ARM id (``reported.id``) in the subscription of its
+account ancestor.
+
+Tags go through the Tags API at the resource's scope (``Merge`` to set one key, ``Delete`` to remove
+one); deletes through ``resources.begin_delete_by_id`` with the resource type's API version (looked up
+once per provider namespace), or ``resource_groups.begin_delete`` for a resource group. All of them are
+long-running operations: the call waits until the operation finishes (up to ``operation_timeout``) and
+raises ``AzureOperationError`` saying what failed.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from azure.core.exceptions import AzureError
+
+from collectors.azure.api_versions import api_version_for
+from collectors.azure.arm_ids import parse_arm_id
+from collectors.azure.clients import resource_client
+from collectors.azure.config import AzureConfig
+
+Json = Dict[str, Any]
+
+
+class AzureOperationError(Exception):
+    """A tag or delete operation failed or did not finish in time."""
+
+
+def _target(node: Json) -> tuple:
+    reported = node.get("reported") or {}
+    resource_id = reported.get("id")
+    account = (((node.get("ancestors") or {}).get("account") or {}).get("reported") or {}).get("id")
+    subscription = account or parse_arm_id(str(resource_id or "")).subscription
+    if not resource_id or not str(resource_id).startswith("/"):
+        raise AzureOperationError(f"azure: node {node.get('id')} has no Resource Manager id in reported.id")
+    if not subscription:
+        raise AzureOperationError(f"azure: node {node.get('id')} ({resource_id}) has no account ancestor")
+    return str(resource_id), str(subscription), reported
+
+
+def _wait(config: AzureConfig, what: str, start) -> Any:
+    try:
+        poller = start()
+        result = poller.result(timeout=config.operation_timeout)
+    except AzureError as ex:
+        raise AzureOperationError(f"azure: {what} failed: {getattr(ex, 'message', None) or ex}") from ex
+    if not poller.done():
+        raise AzureOperationError(f"azure: {what} did not finish within {config.operation_timeout}s "
+                                  f"(status {poller.status()})")
+    return result
+
+
+def update_tag(config: AzureConfig, node: Json, key: str, value: Optional[str]) -> bool:
+    resource_id, subscription, _ = _target(node)
+    client = resource_client(config, subscription)
+    body = {"operation": "Merge", "properties": {"tags": {key: "" if value is None else str(value)}}}
+    _wait(config, f"setting tag {key} on {resource_id}",
+          lambda: client.tags.begin_update_at_scope(resource_id, body))
+    return True
+
+
+def delete_tag(config: AzureConfig, node: Json, key: str) -> bool:
+    """Removes ``key`` (the Delete operation names the tag with its value as the node last saw it)."""
+    resource_id, subscription, reported = _target(node)
+    client = resource_client(config, subscription)
+    known = (reported.get("tags") or {}).get(key)
+    body = {"operation": "Delete", "properties": {"tags": {key: "" if known is None else str(known)}}}
+    _wait(config, f"deleting tag {key} from {resource_id}",
+          lambda: client.tags.begin_update_at_scope(resource_id, body))
+    return True
+
+
+def delete_resource(config: AzureConfig, node: Json) -> bool:
+    resource_id, subscription, _ = _target(node)
+    client = resource_client(config, subscription)
+    arm = parse_arm_id(resource_id)
+    if arm.is_resource_group:
+        _wait(config, f"deleting resource group {resource_id}",
+              lambda: client.resource_groups.begin_delete(arm.resource_group))
+        return True
+    if not arm.namespace or not arm.resource_type:
+        raise AzureOperationError(f"azure: cannot delete {resource_id}: not a resource id")
+    try:
+        version = api_version_for(client, subscription, arm.namespace, arm.resource_type)
+    except (AzureError, LookupError) as ex:
+        raise AzureOperationError(f"azure: cannot delete {resource_id}: no API version for {arm.full_type}: "
+                                  f"{getattr(ex, 'message', None) or ex}") from ex
+    _wait(config, f"deleting {resource_id}", lambda: client.resources.begin_delete_by_id(resource_id,
+                                                                                        api_version=version))
+    return True
