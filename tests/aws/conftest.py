@@ -7,15 +7,14 @@ test that puts a proxy in front of moto gets clients that go through it.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List
 
 import pytest
+from collector_harness import Collected, RecordingProgress  # noqa: F401 (used by tests)
+from collector_harness import collect_into_file as collect_into
 
 # moto reads this when it loads: without it, describe_snapshots lists ~1,300 public AMI snapshots
 os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
@@ -89,66 +88,8 @@ def org_config(**overrides) -> dict:
     return section
 
 
-@dataclass
-class RecordingProgress:
-    parts_declared: List[str] = field(default_factory=list)
-    parts_done: List[str] = field(default_factory=list)
-    errors: List[str] = field(default_factory=list)
-
-    def parts(self, names: List[str]) -> None:
-        self.parts_declared.extend(names)
-
-    def done(self, name: str) -> None:
-        self.parts_done.append(name)
-
-    def error(self, message: str) -> None:
-        self.errors.append(message)
-
-
-@dataclass
-class Collected:
-    """One account's spool file, parsed."""
-
-    nodes: Dict[str, dict]
-    edges: List[dict]
-    result: object
-    progress: RecordingProgress
-
-    def of_kind(self, kind: str) -> List[dict]:
-        return [n for n in self.nodes.values() if n["reported"]["kind"] == kind]
-
-    def by_id(self, kind: str, resource_id: str) -> dict:
-        found = [n for n in self.of_kind(kind) if n["reported"]["id"] == resource_id]
-        assert len(found) == 1, f"{kind} {resource_id}: found {len(found)}"
-        return found[0]
-
-    def edge_set(self) -> set:
-        return {(e["from"], e["to"], e.get("edge_type", "default")) for e in self.edges}
-
-    def has_edge(self, source: dict, target: dict, edge_type: str = "default") -> bool:
-        return (source["id"], target["id"], edge_type) in self.edge_set()
-
-
-def read_spool(path: Path, result, progress: RecordingProgress) -> Collected:
-    nodes, edges = {}, []
-    for line in path.read_text().splitlines():
-        doc = json.loads(line)
-        if "reported" in doc:
-            nodes[doc["id"]] = doc
-        elif "from" in doc:
-            edges.append(doc)
-    return Collected(nodes, edges, result, progress)
-
-
 def collect_into_file(section: dict, account, path: Path, progress: RecordingProgress = None) -> Collected:
-    """Run the ``resotoworker_collect_account`` hook into a GraphBuilder writing ``path``."""
+    """Run the aws ``resotoworker_collect_account`` hook into a GraphBuilder writing ``path``."""
     import collectors.aws as plugin
-    from worker.graph.builder import GraphBuilder
 
-    progress = progress or RecordingProgress()
-    with path.open("w") as out:
-        builder = GraphBuilder(out, "aws")
-        assert plugin.resotoworker_collect_account(cloud="aws", config=section, account=account, builder=builder,
-                                                   progress=progress, task={}) is True
-        result = builder.finish()
-    return read_spool(path, result, progress)
+    return collect_into(plugin, "aws", section, account, path, progress)
