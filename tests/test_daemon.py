@@ -400,3 +400,17 @@ def test_tag_update_and_delete_tasks_round_trip(secure_core, start_worker, tmp_p
     collect(core)  # the cloud kept the change
     tags = core.nodes()[node_id]["reported"]["tags"]
     assert tags["team"] == "blue" and "owner" not in tags
+
+
+def test_the_psk_and_tokens_never_reach_the_log(start_worker):
+    core = CoreDouble(psk="s3cret-psk-value", tls=True).start()
+    try:
+        worker = start_worker("--psk", "s3cret-psk-value", "-v", *example(core, accounts=2))
+        connected(core, worker)
+        collect(core)
+        worker.terminate()
+    finally:
+        core.stop()
+    log = worker.log
+    assert "collected" in log
+    assert "s3cret-psk-value" not in log and "Bearer " not in log

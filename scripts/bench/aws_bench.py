@@ -83,24 +83,22 @@ class LatencyProxy(FaultProxy):
         super().__init__(upstream)
         self.latency = latency
         self.by_account: Counter = Counter()
-        self.first = self.last = 0.0
+        self.per_second: Counter = Counter()
 
     def reset(self) -> None:
         with self.lock:
             self.requests = 0
             self.by_account.clear()
-            self.first = self.last = 0.0
+            self.per_second.clear()
 
     def handle(self, handler) -> None:
         time.sleep(self.latency)
         found = CREDENTIAL.search(handler.headers.get("Authorization") or "")
         key = found.group(1) if found else ""
         super().handle(handler)  # counts it (self.requests) and learns assumed keys from AssumeRole answers
-        now = time.monotonic()
         with self.lock:
             self.by_account[self.key_accounts.get(key, MANAGEMENT)] += 1
-            self.first = self.first or now
-            self.last = now
+            self.per_second[int(time.monotonic())] += 1
 
 
 # ---- populating moto -----------------------------------------------------------------------------------
@@ -158,7 +156,8 @@ def populate(endpoint: str, accounts: int, resources: int) -> List[str]:
     org.create_organization(FeatureSet="ALL")
     ids = []
     for i in range(accounts):
-        status = org.create_account(Email=f"member-{i}@example.com", AccountName=f"member-{i:02d}")["CreateAccountStatus"]
+        status = org.create_account(Email=f"member-{i}@example.com",
+                                    AccountName=f"member-{i:02d}")["CreateAccountStatus"]
         ids.append(status.get("AccountId") or org.describe_create_account_status(
             CreateAccountRequestId=status["Id"])["CreateAccountStatus"]["AccountId"])
     with ThreadPoolExecutor(4) as pool:
@@ -169,7 +168,12 @@ def populate(endpoint: str, accounts: int, resources: int) -> List[str]:
 # ---- one collect --------------------------------------------------------------------------------------
 
 
-def run_collect(endpoint: str, proxy: LatencyProxy, accounts: int, pool: int) -> Dict[str, float]:
+def cpu_seconds(proc: psutil.Process) -> float:
+    times = proc.cpu_times()
+    return times.user + times.system
+
+
+def run_collect(endpoint: str, proxy: LatencyProxy, moto: psutil.Process, accounts: int, pool: int) -> Dict[str, float]:
     out = tempfile.mkdtemp(prefix="aws-bench-")
     args = [sys.executable, "-m", "worker", "collect", "--collector", "aws", "--quiet", "--no-progress", "--fork",
             "--output", os.path.join(out, "out.ndjson"),
@@ -179,12 +183,14 @@ def run_collect(endpoint: str, proxy: LatencyProxy, accounts: int, pool: int) ->
     env.update(FAKE_KEYS, AWS_ENDPOINT_URL=endpoint, AWS_EC2_METADATA_DISABLED="true",
                AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
     proxy.reset()
+    moto_cpu, proxy_cpu = cpu_seconds(moto), cpu_seconds(psutil.Process())
     started = time.monotonic()
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
     sampler = Sampler(proc.pid)
     sampler.start()
     stdout, stderr = proc.communicate()
     wall = time.monotonic() - started
+    moto_cpu, proxy_cpu = cpu_seconds(moto) - moto_cpu, cpu_seconds(psutil.Process()) - proxy_cpu
     sampler.done.set()
     sampler.join()
     subprocess.run(["rm", "-rf", out])
@@ -194,25 +200,28 @@ def run_collect(endpoint: str, proxy: LatencyProxy, accounts: int, pool: int) ->
     if not found or int(found.group(1)) != accounts:
         raise SystemExit(f"not every account landed:\n{stdout[-2000:]}")
     members = {a: n for a, n in proxy.by_account.items() if a != MANAGEMENT}
-    span = max(proxy.last - proxy.first, 1e-6)
     return {"pool": pool, "wall_s": wall, "nodes": int(found.group(3)), "requests": proxy.requests,
-            "requests_per_s": proxy.requests / wall, "requests_per_s_busy": proxy.requests / span,
+            "requests_per_s": proxy.requests / wall, "requests_per_s_peak": max(proxy.per_second.values(), default=0),
             "calls_per_account": sum(members.values()) / max(1, len(members)),
             "calls_per_account_min": min(members.values(), default=0),
             "calls_per_account_max": max(members.values(), default=0),
             "calls_management": proxy.by_account.get(MANAGEMENT, 0),
             "supervisor_peak_mb": sampler.supervisor_peak / MB, "child_peak_mb": sampler.child_peak / MB,
-            "children": sampler.children_seen, "cpu_s": sampler.cpu_seconds}
+            "children": sampler.children_seen, "worker_cpu_s": sampler.cpu_seconds, "moto_cpu_s": moto_cpu,
+            "proxy_cpu_s": proxy_cpu}
 
 
 def show(figures: Dict[str, float]) -> None:
-    print(f"  pool {figures['pool']:>2}: wall {figures['wall_s']:6.2f} s  nodes {figures['nodes']:>6}  "
-          f"{figures['requests']:>5} calls  {figures['requests_per_s']:6.1f} req/s at moto  "
-          f"supervisor {figures['supervisor_peak_mb']:5.1f} MB  child {figures['child_peak_mb']:5.1f} MB  "
-          f"cpu {figures['cpu_s']:5.1f} s")
-    print(f"           API calls per account {figures['calls_per_account']:.1f} "
-          f"(min {figures['calls_per_account_min']}, max {figures['calls_per_account_max']}), "
-          f"with the caller's keys (org listing, AssumeRole) {figures['calls_management']}")
+    print(f"  pool {figures['pool']}: wall {figures['wall_s']:.2f} s, {figures['nodes']} nodes")
+    print(f"    AWS calls at moto: {figures['requests']} ({figures['requests_per_s']:.1f} req/s over the run, "
+          f"peak {figures['requests_per_s_peak']} in one second)")
+    print(f"    API calls per account: {figures['calls_per_account']:.1f} (min {figures['calls_per_account_min']}, "
+          f"max {figures['calls_per_account_max']}); with the caller's keys (org listing, AssumeRole): "
+          f"{figures['calls_management']}")
+    print(f"    peak RSS: supervisor {figures['supervisor_peak_mb']:.1f} MB, largest child "
+          f"{figures['child_peak_mb']:.1f} MB")
+    print(f"    CPU: worker tree {figures['worker_cpu_s']:.1f} s, moto {figures['moto_cpu_s']:.1f} s, "
+          f"latency proxy {figures['proxy_cpu_s']:.1f} s")
 
 
 def main() -> int:
@@ -228,6 +237,7 @@ def main() -> int:
     pools = [int(p) for p in opts.pools.split(",")]
     os.environ.update(FAKE_KEYS)  # for populating
     moto, moto_url = start_moto()
+    moto_process = psutil.Process(moto.pid)
     proxy = LatencyProxy(moto_url, opts.latency)
     try:
         proxy_url = proxy.start()
@@ -238,7 +248,7 @@ def main() -> int:
               f"in {time.monotonic() - started:.1f} s")
         results = []
         for pool in pools:
-            figures = run_collect(proxy_url, proxy, accounts, pool)
+            figures = run_collect(proxy_url, proxy, moto_process, accounts, pool)
             results.append(figures)
             show(figures)
         if len(results) > 1:
