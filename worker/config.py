@@ -103,6 +103,9 @@ def worker_schema() -> Json:
             "cleanup_expired": {"type": "boolean", "default": False,
                                 "description": "New: on the cleanup_plan step, mark resources whose expiry "
                                                "is past for cleanup"},
+            "cleanup_expired_dry_run": {"type": "boolean", "default": False,
+                                        "description": "New: with cleanup_expired, only log the expired resources "
+                                                       "that would be marked for cleanup; mark nothing"},
         },
         "additionalProperties": False,
     }

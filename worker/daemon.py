@@ -12,7 +12,8 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import tags
+from worker import cleanup_plan, tags
+from worker.cleanup import CleanupError, CleanupRun
 from worker.collect import CollectRun
 from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
 from worker.core import tls
@@ -75,7 +76,7 @@ class Daemon:
         self.restart = False
         self.exit_code = 0
         self.collect_seen = threading.Event()
-        self.runs: Set[CollectRun] = set()
+        self.runs: Set[Any] = set()  # running collects and cleanups: anything with stop()
         self.runs_lock = threading.Lock()
 
     # ---- life cycle ------------------------------------------------------------------------------
@@ -155,6 +156,24 @@ class Daemon:
             log.warning("config keys that need a restart changed: %s", ", ".join(changed))
             self.restart = True
             self.stop.set()
+            return
+        if bool(new.worker["cleanup_expired"]) != bool(old.worker["cleanup_expired"]):
+            self._subscribe_cleanup_plan(bool(new.worker["cleanup_expired"]))
+
+    def _subscribe_cleanup_plan(self, enabled: bool) -> None:
+        """cleanup_expired switched at run time: add or drop the cleanup_plan subscription in place."""
+        if enabled:
+            self.actions.handlers["cleanup_plan"] = self._cleanup_plan
+            try:
+                self.actions.before_connect()  # re-POSTs every subscription; the next reconnect does too
+            except Exception as ex:
+                log.warning("subscribing to cleanup_plan failed (retried on the next reconnect): %s", ex)
+        else:
+            self.actions.handlers.pop("cleanup_plan", None)
+            try:
+                self.client.request("DELETE", f"/subscriber/{self.actions.subscriber}/cleanup_plan", timeout=5)
+            except Exception as ex:
+                log.warning("unsubscribing from cleanup_plan failed: %s", ex)
 
     def _log_active(self) -> None:
         clouds, problems = active_clouds(self.store.current, self.registry)
@@ -167,7 +186,10 @@ class Daemon:
     # ---- actions ---------------------------------------------------------------------------------
 
     def _action_handlers(self) -> Dict[str, Any]:
-        return {"collect": self._collect, "cleanup": self._cleanup}
+        handlers = {"collect": self._collect, "cleanup": self._cleanup}
+        if self.store.current.worker["cleanup_expired"]:
+            handlers["cleanup_plan"] = self._cleanup_plan
+        return handlers
 
     def _collect(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
         self.collect_seen.set()
@@ -214,7 +236,39 @@ class Daemon:
         if not self.store.current.worker["cleanup"]:
             log.info("cleanup %s: cleanup is disabled (resotoworker.cleanup=false); nothing to do", data.get("task"))
             return None
-        return "cleanup is enabled, but this version of the worker does not implement it yet"
+        config = self.store.current
+        clouds, problems = active_clouds(config, self.registry)
+        for problem in problems:
+            feedback.error(problem)
+        if not clouds:
+            log.info("cleanup %s: no collector is active; nothing to clean", data.get("task"))
+            feedback.info("info", "nothing cleaned: no collector configured")
+            return None
+        run = CleanupRun(self.client, config, clouds, info=feedback.info)
+        with self.runs_lock:
+            self.runs.add(run)  # stopped on shutdown like a collect
+        try:
+            if self.stop.is_set():
+                return "the worker is shutting down"
+            run.run()
+        except CleanupError as ex:
+            return str(ex)
+        finally:
+            with self.runs_lock:
+                self.runs.discard(run)
+        return "the worker is shutting down" if self.stop.is_set() else None
+
+    def _cleanup_plan(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
+        worker = self.store.current.worker
+        if not worker["cleanup_expired"]:
+            log.info("cleanup_plan %s: resotoworker.cleanup_expired is false; nothing to do", data.get("task"))
+            return None
+        try:
+            cleanup_plan.mark_expired(self.client, worker["graph"], worker["cleanup_expired_dry_run"],
+                                      info=feedback.info)
+        except cleanup_plan.CleanupPlanError as ex:
+            return str(ex)
+        return None
 
     # ---- tasks -----------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Imported once by the fork server before it forks any child: loads the worker's child-side code and
 every installed collector, so that children start with all of it already imported."""
-from worker import child  # noqa: F401  (imported for its side effect: loaded before fork)
+from worker import child, cleanup  # noqa: F401  (imported for their side effect: loaded before fork)
 from worker.plugins import collectors
 
 collectors()

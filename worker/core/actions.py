@@ -72,7 +72,7 @@ class ActionLink(Link):
     # ---- subscriptions ---------------------------------------------------------------------------
 
     def before_connect(self) -> None:
-        for action in self.handlers:
+        for action in list(self.handlers):  # the config listener may add or drop one meanwhile
             try:
                 response = self.client.request(
                     "POST", f"/subscriber/{self.subscriber}/{action}",
@@ -85,7 +85,7 @@ class ActionLink(Link):
 
     def unsubscribe(self) -> None:
         """Remove our subscriptions so the core stops waiting for a worker that is gone."""
-        for action in self.handlers:
+        for action in list(self.handlers):  # the config listener may add or drop one meanwhile
             try:
                 response = self.client.request("DELETE", f"/subscriber/{self.subscriber}/{action}", timeout=5)
                 if response.status_code not in (200, 204, 404):
