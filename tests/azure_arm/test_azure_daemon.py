@@ -64,3 +64,37 @@ def test_tag_tasks_change_the_resource_managers_state(arm, section, core, start_
     assert arm.resource(disk)["tags"]["team"] == "blue"
     result = core.wait_task_result(core.send_tag_task("resoto", node_id, delete=["team"]))
     assert result["result"] == "done" and "team" not in arm.resource(disk)["tags"]
+
+
+def test_marked_resources_are_deleted_in_order_and_reported_cleaned(arm, section, start_worker):
+    import requests
+
+    from azure_arm.arm_estate import vm_id
+
+    core = CoreDouble().start()  # plain HTTP without PSK: the test marks nodes through the CLI itself
+    try:
+        overrides = ["resotoworker.collector=azure", "resotoworker.cleanup_dry_run=false"] + \
+                    [f"azure.{k}={v}" for k, v in section.items()]
+        worker = start_worker("--resotocore-uri", core.url, "--fork", "--cleanup", "--override", *overrides)
+        core.wait_for(lambda: core.subscriptions.get("resoto.worker-collector"), 30)
+        worker.wait_log("actions: connected")
+        collect(core)
+        doomed = {vm_id(SUB_A, "rg-web", "vm-1"), disk_id(SUB_A, "rg-web", "vm-1-os"),
+                  disk_id(SUB_A, "rg-web", "vm-1-data")}
+        ids = [nid for nid, n in core.nodes().items() if n["reported"]["id"] in doomed]
+        assert len(ids) == 3
+        for nid in ids:
+            response = requests.post(f"{core.url}/cli/execute", params={"graph": "resoto"},
+                                     data=f'search id("{nid}") | clean "test"', timeout=10)
+            assert response.status_code == 200, response.text
+        action = core.send_action("cleanup")
+        reply = core.wait_reply(action["task"], timeout=90)
+        assert reply["kind"] == "action_done", reply
+        assert all(arm.resource(rid) is None for rid in doomed)
+        assert arm.resource(disk_id(SUB_B, "rg-web", "vm-1-os")) is not None  # only what was marked
+        assert all(core.nodes()[nid]["metadata"]["cleaned"] is True for nid in ids)
+        deletes = [r[1].lower() for r in arm.log if r[0] == "DELETE"]
+        vm_at = next(i for i, p in enumerate(deletes) if "virtualmachines/vm-1" in p)
+        assert all(i > vm_at for i, p in enumerate(deletes) if "/disks/vm-1-" in p)  # the VM before its disks
+    finally:
+        core.stop()
