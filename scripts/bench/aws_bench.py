@@ -39,7 +39,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import boto3  # noqa: E402
 
-from collect_bench import MB, Sampler  # noqa: E402
+from collect_bench import MB, run_sampled  # noqa: E402
 from tests.aws.faults import CREDENTIAL, FaultProxy  # noqa: E402
 
 REGIONS = ["us-east-1", "eu-central-1"]
@@ -184,18 +184,9 @@ def run_collect(endpoint: str, proxy: LatencyProxy, moto: psutil.Process, accoun
                AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent")
     proxy.reset()
     moto_cpu, proxy_cpu = cpu_seconds(moto), cpu_seconds(psutil.Process())
-    started = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
-    sampler = Sampler(proc.pid)
-    sampler.start()
-    stdout, stderr = proc.communicate()
-    wall = time.monotonic() - started
+    stdout, wall, sampler = run_sampled(args, env)
     moto_cpu, proxy_cpu = cpu_seconds(moto) - moto_cpu, cpu_seconds(psutil.Process()) - proxy_cpu
-    sampler.done.set()
-    sampler.join()
     subprocess.run(["rm", "-rf", out])
-    if proc.returncode != 0:
-        raise SystemExit(f"collect failed ({proc.returncode}):\n{stdout[-2000:]}\n{stderr[-2000:]}")
     found = re.search(r"(\d+) of (\d+) account\(s\) landed, (\d+) nodes", stdout)
     if not found or int(found.group(1)) != accounts:
         raise SystemExit(f"not every account landed:\n{stdout[-2000:]}")

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Dict, Optional
+from typing import Dict, List, Optional, Tuple
 
 import psutil
 
@@ -73,6 +73,21 @@ class Sampler(threading.Thread):
         return sum(self.cpu.values())
 
 
+def run_sampled(args: List[str], env: Dict[str, str]) -> Tuple[str, float, "Sampler"]:
+    """Run one ``resotoworker`` command under the sampler; its stdout, wall time and the sampler."""
+    started = time.monotonic()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
+    sampler = Sampler(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    wall = time.monotonic() - started
+    sampler.done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"collect failed ({proc.returncode}):\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    return stdout, wall, sampler
+
+
 def run_collect(accounts: int, resources: int, regions: int, pool: int, fork: bool, delay: float = 0.0,
                 core_url: Optional[str] = None) -> Dict[str, float]:
     per_region = max(1, resources // max(1, regions))
@@ -86,16 +101,7 @@ def run_collect(accounts: int, resources: int, regions: int, pool: int, fork: bo
     else:
         args += ["--output", os.path.join(out, "out.ndjson")]
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESOTOWORKER_")}
-    started = time.monotonic()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
-    sampler = Sampler(proc.pid)
-    sampler.start()
-    stdout, stderr = proc.communicate()
-    wall = time.monotonic() - started
-    sampler.done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"collect failed ({proc.returncode}):\n{stdout[-2000:]}\n{stderr[-2000:]}")
+    stdout, wall, sampler = run_sampled(args, env)
     nodes = int(next(line for line in stdout.splitlines() if "account(s) landed" in line).split(", ")[1].split()[0])
     subprocess.run(["rm", "-rf", out])
     cpu = max(sampler.cpu_seconds, 1e-6)
