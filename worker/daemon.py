@@ -24,6 +24,7 @@ from worker.core.errors import FatalError
 from worker.core.tasks import TaskLink, tag_handler
 from worker.model import graph_model
 from worker.plugins import Collectors, collectors
+from worker.pool import start_fork_server
 from worker.sinks import CoreSink
 from worker.upload import CoreGraph, UploadFailed
 
@@ -86,6 +87,7 @@ class Daemon:
         schemas = all_schemas(self.registry)
         overrides = parse_overrides(self.override_texts, schemas)
         self._install_signals()
+        start_fork_server()  # also when fork_process is off: the config may turn it on, cleanup uses it too
         self.client = connect(self.args, self.stop)
         self.store = ConfigStore(self.client, self.args.subscriber_id, schemas, overrides)
         self.store.startup()

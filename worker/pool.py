@@ -329,6 +329,15 @@ class Pool:
         return Outcome(entry.job.key, True, value=result["value"], seconds=seconds, peak_rss=entry.peak_rss)
 
 
+def start_fork_server() -> None:
+    """Start the fork server now, while the process has no other threads, so that its preload (every
+    collector's imports) is paid at start-up rather than by the first collect."""
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()
+
+
 def forkserver_pid() -> Optional[int]:
     """The fork server's pid, if one runs (for tests and metrics)."""
     from multiprocessing import forkserver  # noqa: WPS433 - only needed here
