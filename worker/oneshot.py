@@ -16,6 +16,7 @@ from worker.core.errors import FatalError
 from worker.daemon import active_clouds, all_schemas, connect, parse_overrides
 from worker.model import graph_model
 from worker.plugins import collectors
+from worker.pool import start_fork_server
 from worker.sinks import CoreSink, FileSink
 from worker.upload import CoreGraph, UploadFailed
 
@@ -97,6 +98,8 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         store = ConfigStore(client, args.subscriber_id, schemas, overrides)
         stored, _ = store.fetch()
         config = WorkerConfig(schemas, stored, overrides)
+    if config.worker["fork_process"]:
+        start_fork_server()  # its preload runs while we list clouds, prepare the graph, …
     wanted = args.collector or config.worker["collector"] or registry.names
     clouds, problems = active_clouds(config, registry, wanted)
     for problem in problems:
