@@ -27,13 +27,8 @@ from worker.graph.ids import node_id
 from worker.graph.serialize import clean_value, now_str, reported_doc
 
 EDGE_TYPES = ("default", "delete")
+PLAIN_METADATA = {"cleaned": False, "phantom": False, "protected": False}
 MAX_WARNINGS_KEPT = 20
-
-
-def _quote(text: str) -> str:
-    if text.isascii() and '"' not in text and "\\" not in text and text.isprintable():
-        return '"' + text + '"'
-    return json.dumps(text, ensure_ascii=False)
 
 
 class GraphError(Exception):
@@ -56,6 +51,7 @@ class BuildResult:
 
 # one encoder for all lines: json.dumps with options builds a new encoder on every call
 dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+PLAIN_METADATA_PART = ',"metadata":' + dumps(PLAIN_METADATA)
 
 
 class GraphBuilder:
@@ -160,11 +156,11 @@ class GraphBuilder:
                 self._warn(f"node {ids[slot]} had no parent and was hung under the account")
                 self._edges["default"].extend((account_slot, slot))
         for edge_type, pairs in self._edges.items():
-            # ids are url-safe base64 or collector strings: only the latter may need JSON escaping
+            # both ends are written nodes here, so both ids came from node_id(): url-safe base64, no escaping
             suffix = "}\n" if edge_type == "default" else f',"edge_type":"{edge_type}"}}\n'
             write = self.out.write
             for i in range(0, len(pairs), 2):
-                write('{"from":' + _quote(ids[pairs[i]]) + ',"to":' + _quote(ids[pairs[i + 1]]) + suffix)
+                write('{"from":"' + ids[pairs[i]] + '","to":"' + ids[pairs[i + 1]] + '"' + suffix)
                 edge_count += 1
         for line in self._deferred:
             self.out.write(dumps(line) + "\n")
@@ -182,16 +178,16 @@ class GraphBuilder:
         kind = reported["kind"]
         rid = str(reported["id"])
         nid = node_id(kind, self.cloud, self.account, region, zone, rid, *key_extra)
-        doc = reported_doc({"id": rid, "tags": {}, **reported})
-        doc["id"] = rid
-        line: dict = {"id": nid, "reported": doc}
+        # the line is assembled by hand around the encoded parts: node ids need no escaping, and the
+        # fixed metadata of most nodes is a constant (this runs for every node)
+        line = '{"id":"' + nid + '","reported":' + dumps(reported_doc(reported, rid))
         if desired:
-            line["desired"] = clean_value(desired)
-        meta = {"cleaned": False, "phantom": False, "protected": False}
+            line += ',"desired":' + dumps(clean_value(desired))
         if metadata:
-            meta.update(clean_value(metadata))
-        line["metadata"] = meta
-        self.out.write(dumps(line) + "\n")
+            line += ',"metadata":' + dumps({**PLAIN_METADATA, **clean_value(metadata)})
+        else:
+            line += PLAIN_METADATA_PART
+        self.out.write(line + "}\n")
         self._known.add(self._slot(nid))
         return nid
 

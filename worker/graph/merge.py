@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, List, Optional, Set
 
-from worker.graph.builder import dumps
+from worker.graph.builder import PLAIN_METADATA, dumps
 from worker.graph.ids import cloud_id, root_id
 
 CHUNK = 1 << 16
-PLAIN_META = {"cleaned": False, "phantom": False, "protected": False}
+
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,11 @@ class AccountSpool:
 
 def root_line() -> str:
     return dumps({"id": root_id(), "reported": {"id": "root", "tags": {}, "name": "root", "kind": "graph_root"},
-                  "metadata": {**PLAIN_META, "phantom": True}}) + "\n"
+                  "metadata": {**PLAIN_METADATA, "phantom": True}}) + "\n"
 
 
 def cloud_line(cloud: str, replace: bool) -> str:
-    meta = dict(PLAIN_META)
+    meta = dict(PLAIN_METADATA)
     if replace:
         meta["replace"] = True
     return dumps({"id": cloud_id(cloud), "reported": {"id": cloud, "tags": {}, "name": cloud, "kind": "cloud"},

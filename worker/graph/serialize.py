@@ -53,9 +53,13 @@ def clean_value(value: Any) -> Any:
     return value
 
 
-def reported_doc(reported: dict) -> dict:
-    """A clean copy of ``reported`` with ``kind`` as its last key."""
-    doc = clean_value(reported)
-    kind = doc.pop("kind")
-    doc["kind"] = kind
+def reported_doc(reported: dict, resource_id: str) -> dict:
+    """A clean copy of ``reported``: ``id`` (as a string) first, ``tags`` ({} when missing), ``kind`` last.
+    One pass: this runs for every node."""
+    doc = {"id": resource_id, "tags": {}}
+    for key, value in reported.items():
+        if value is None or key == "kind" or key == "id":
+            continue
+        doc[str(key)] = value if type(value) in _PLAIN else clean_value(value)
+    doc["kind"] = reported["kind"]
     return doc
