@@ -24,7 +24,9 @@ class WorkerProcess:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("RESOTOWORKER_")}
         full_env.update(env)
         full_env.setdefault("PYTHONUNBUFFERED", "1")
-        self.proc = subprocess.Popen([sys.executable, "-m", "worker", "--log-format", "text", *args],
+        # the web server on any free loopback port, so that workers of parallel tests do not collide
+        web = ["--override", "resotoworker.web_port=0", "resotoworker.web_host=127.0.0.1"]
+        self.proc = subprocess.Popen([sys.executable, "-m", "worker", "--log-format", "text", *web, *args],
                                      stdout=self._log, stderr=subprocess.STDOUT, env=full_env, cwd=ROOT)
 
     @property

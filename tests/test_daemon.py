@@ -357,7 +357,7 @@ def test_a_restart_required_change_restarts_the_worker(secure_core, start_worker
     worker = start_worker("--psk", "changeme", "-v", *example(core, accounts=1))
     connected(core, worker)
     config = core.configs[SID]
-    config["resotoworker"]["web_port"] = 19956
+    config["resotoworker"]["web_path"] = "/worker"  # restart required (web_port would be overridden here)
     core.set_config(SID, config)
     worker.wait_log("restarting to apply the changed config")
     core.wait_for(lambda: worker.log.count("actions: connected") >= 2, 30)

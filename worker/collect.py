@@ -17,6 +17,7 @@ from worker import child
 from worker.config import WorkerConfig
 from worker.core.frames import leaf, tree
 from worker.graph.merge import AccountSpool
+from worker.metrics import METRICS
 from worker.plugins import Collectors
 from worker.pool import Job, Outcome, Pool
 from worker.sinks import Landed, Sink
@@ -178,7 +179,9 @@ class CollectRun:
                 log.info("debug_dump_json: keeping the spool files in %s", spool_dir)
             else:
                 shutil.rmtree(spool_dir, ignore_errors=True)
-        return CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started)
+        summary = CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started)
+        METRICS.collect_done(summary)
+        return summary
 
     # ---- accounts --------------------------------------------------------------------------------
 
@@ -193,6 +196,7 @@ class CollectRun:
                 log.info("%s: %d account(s) to collect", outcome.key, len(outcome.value))
             else:
                 self.cloud_errors[outcome.key] = f"listing accounts failed: {outcome.error}"
+                METRICS.cloud_failed(outcome.key)
                 log.error("%s: listing accounts failed: %s", outcome.key, outcome.error)
                 self.report_error(f"listing accounts failed: {outcome.error}", (outcome.key,))
 
@@ -212,6 +216,7 @@ class CollectRun:
         elif kind == "error":
             text = str(message.get("message", ""))
             report.problems.append(text)
+            METRICS.account_problem(report.cloud, report.account)
             log.warning("%s: %s", key, text)
             self.report_error(text, (report.cloud, report.account))
         self.tree.flush()
@@ -237,6 +242,7 @@ class CollectRun:
     def _failed(self, report: AccountReport, error: str) -> None:
         report.status = "failed"
         report.error = error
+        METRICS.account_failed(report)
         log.error("%s failed: %s", report.key, error)
         self.report_error(f"account {report.name} ({report.account}) failed: {error}", (report.cloud, report.account))
 
@@ -248,3 +254,4 @@ class CollectRun:
                 self._failed(report, error)
             else:
                 report.status = "landed"
+                METRICS.account_landed(report)

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import cleanup_plan, tags
+from worker import cleanup_plan, notify, tags
 from worker.cleanup import CleanupError, CleanupRun
 from worker.collect import CollectRun
 from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
@@ -22,11 +22,13 @@ from worker.core.client import CoreClient
 from worker.core.config_link import ConfigStore, EventLink
 from worker.core.errors import FatalError
 from worker.core.tasks import TaskLink, tag_handler
+from worker.metrics import METRICS, Metrics, links as link_metrics
 from worker.model import graph_model
 from worker.plugins import Collectors, collectors
 from worker.pool import start_fork_server
 from worker.sinks import CoreSink
 from worker.upload import CoreGraph, UploadFailed
+from worker.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class Daemon:
         self.collect_seen = threading.Event()
         self.runs: Set[Any] = set()  # running collects and cleanups: anything with stop()
         self.runs_lock = threading.Lock()
+        self.web: Optional[WebServer] = None
 
     # ---- life cycle ------------------------------------------------------------------------------
 
@@ -97,6 +100,7 @@ class Daemon:
         self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),
                                   timeout=lambda: self.store.current.worker["timeout"])
         self.tasks = TaskLink(self.client, self._task_handlers, self._run_task)
+        self._start_web()
         for link in (self.events, self.actions, self.tasks):
             link.start()
         log.info("resotoworker %s running with collectors %s", self.args.subscriber_id,
@@ -119,7 +123,16 @@ class Daemon:
     def _wait(self) -> None:
         started = time.monotonic()
         idle = self.args.idle_timeout or 0
+        ready_sent = False
+        watchdog = notify.watchdog_interval()
+        next_ping = time.monotonic()
         while not self.stop.wait(0.5):
+            if not ready_sent and all(self._link_states().values()):
+                notify.notify("READY=1\nSTATUS=connected to the core")
+                ready_sent = True
+            if watchdog and time.monotonic() >= next_ping:
+                notify.notify("WATCHDOG=1")
+                next_ping = time.monotonic() + watchdog
             if idle > 0 and not self.collect_seen.is_set() and time.monotonic() - started > idle:
                 log.error("no collect action within --idle-timeout %d s: exiting", idle)
                 self.exit_code = 1
@@ -128,6 +141,7 @@ class Daemon:
     def _shutdown(self) -> None:
         """Stop taking work, stop running collects (their actions are answered), unsubscribe, close."""
         deadline = time.monotonic() + SHUTDOWN_BOUND
+        notify.notify("STOPPING=1")
         self.actions.accepting = False
         with self.runs_lock:
             runs = list(self.runs)
@@ -150,7 +164,35 @@ class Daemon:
         join_until = min(deadline, time.monotonic() + 1.0)
         for link in (self.tasks, self.actions, self.events):
             link.join(max(0.05, join_until - time.monotonic()))
+        if self.web is not None:
+            self.web.stop()
         log.info("stopped")
+
+    # ---- web server, metrics ---------------------------------------------------------------------
+
+    def _link_states(self) -> Dict[str, bool]:
+        return {link.name: link.connected.is_set() for link in (self.actions, self.tasks, self.events)}
+
+    def _start_web(self) -> None:
+        worker = self.store.current.worker
+        METRICS.before_scrape = self._feed_metrics
+        try:
+            self.web = WebServer(worker["web_host"], worker["web_port"], worker["web_path"], self._link_states,
+                                 self._collector_names, METRICS).start()
+        except OSError as ex:
+            log.error("web server: cannot listen on %s port %s: %s (running without it)", worker["web_host"],
+                      worker["web_port"], ex)
+
+    def _collector_names(self) -> tuple:
+        clouds, _ = active_clouds(self.store.current, self.registry)
+        return clouds, list(self.registry.names)
+
+    def _feed_metrics(self, metrics: Metrics) -> None:
+        link_metrics(metrics, self._link_states())
+        with self.runs_lock:
+            pools = [run.pool for run in self.runs if isinstance(run, CollectRun) and run.pool is not None]
+        metrics.pool_busy.set(sum(pool.busy for pool in pools))
+        metrics.pool_size.set(self.store.current.worker["pool_size"])
 
     def _config_changed(self, old: WorkerConfig, new: WorkerConfig) -> None:
         changed = new.restart_required_changes(old)

@@ -1,0 +1,79 @@
+"""Prometheus metrics of the supervisor. Everything that happens inside forked children reaches these
+metrics through what the supervisor already learns (outcomes, account reports, child messages): children
+never touch prometheus state, so nothing is lost when a child exits."""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Dict, Optional
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported for the web server)
+
+ACCOUNT = ("cloud", "account")
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.collect_seconds = Histogram("resotoworker_collect_duration_seconds",
+                                         "Duration of a whole collect run (all accounts)", registry=r,
+                                         buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 10800, float("inf")))
+        self.collects = Counter("resotoworker_collects_total", "Collect runs finished", ("result",), registry=r)
+        self.account_seconds = Gauge("resotoworker_account_collect_duration_seconds",
+                                     "Duration of the last collect of an account", ACCOUNT, registry=r)
+        self.resources = Counter("resotoworker_resources_collected_total",
+                                 "Resources (nodes) collected and landed in the core", ACCOUNT, registry=r)
+        self.accounts = Counter("resotoworker_accounts_collected_total", "Accounts collected, by result",
+                                ACCOUNT + ("result",), registry=r)
+        self.errors = Counter("resotoworker_errors_total",
+                              "Errors: failed accounts, errors reported by a collector, failed account listings",
+                              ACCOUNT, registry=r)
+        self.last_success = Gauge("resotoworker_last_success_timestamp_seconds",
+                                  "Unix time the account last landed in the core", ACCOUNT, registry=r)
+        self.link_up = Gauge("resotoworker_link_up", "1 when the link to the core is connected", ("link",),
+                             registry=r)
+        self.pool_busy = Gauge("resotoworker_pool_busy", "Account collects running right now", registry=r)
+        self.pool_size = Gauge("resotoworker_pool_size", "Configured pool size (resotoworker.pool_size)",
+                               registry=r)
+        # called before each scrape, to read state the daemon owns (links, pool)
+        self.before_scrape: Optional[Callable[["Metrics"], None]] = None
+
+    # ---- fed by worker.collect ---------------------------------------------------------------------
+
+    def account_landed(self, report: Any) -> None:
+        self.resources.labels(report.cloud, report.account).inc(report.nodes)
+        self.accounts.labels(report.cloud, report.account, "landed").inc()
+        self.account_seconds.labels(report.cloud, report.account).set(report.seconds)
+        self.last_success.labels(report.cloud, report.account).set(time.time())
+
+    def account_failed(self, report: Any) -> None:
+        self.errors.labels(report.cloud, report.account).inc()
+        self.accounts.labels(report.cloud, report.account, "failed").inc()
+        self.account_seconds.labels(report.cloud, report.account).set(report.seconds)
+
+    def account_problem(self, cloud: str, account: str) -> None:
+        self.errors.labels(cloud, account).inc()
+
+    def cloud_failed(self, cloud: str) -> None:
+        self.errors.labels(cloud, "").inc()
+
+    def collect_done(self, summary: Any) -> None:
+        self.collect_seconds.observe(summary.seconds)
+        result = "ok" if summary.accounts and not summary.failed else "partial" if summary.landed else "failed"
+        self.collects.labels(result).inc()
+
+    # ---- read by the web server --------------------------------------------------------------------
+
+    def render(self) -> bytes:
+        if self.before_scrape is not None:
+            self.before_scrape(self)
+        return generate_latest(self.registry)
+
+
+METRICS = Metrics()
+
+
+def links(metrics: Metrics, states: Dict[str, bool]) -> None:
+    for name, up in states.items():
+        metrics.link_up.labels(name).set(1 if up else 0)
