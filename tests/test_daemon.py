@@ -414,3 +414,19 @@ def test_the_psk_and_tokens_never_reach_the_log(start_worker):
     log = worker.log
     assert "collected" in log
     assert "s3cret-psk-value" not in log and "Bearer " not in log
+
+
+def test_json_log_lines_carry_task_cloud_and_account(secure_core, start_worker):
+    import json
+
+    core = secure_core
+    worker = start_worker("--psk", "changeme", "--log-format", "json", *example(core, accounts=2))
+    core.wait_for(lambda: core.subscriptions.get(SUBSCRIBER), 30)
+    worker.wait_log('"actions: connected')
+    task, _ = collect(core)
+    lines = [json.loads(line) for line in worker.log.splitlines() if line.startswith("{")]
+    collected = [line for line in lines if " collected: " in line["message"]]
+    uploaded = [line for line in lines if line["message"].startswith("uploaded ")]
+    assert len(collected) == 2 and len(uploaded) == 2
+    for line in collected + uploaded:
+        assert line["task"] == task and line["cloud"] == "example" and line["account"].startswith("example-")

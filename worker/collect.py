@@ -17,6 +17,7 @@ from worker import child
 from worker.config import WorkerConfig
 from worker.core.frames import leaf, tree
 from worker.graph.merge import AccountSpool
+from worker.logs import account_fields
 from worker.metrics import METRICS
 from worker.plugins import Collectors
 from worker.pool import Job, Outcome, Pool
@@ -217,7 +218,7 @@ class CollectRun:
             text = str(message.get("message", ""))
             report.problems.append(text)
             METRICS.account_problem(report.cloud, report.account)
-            log.warning("%s: %s", key, text)
+            log.warning("%s: %s", key, text, **account_fields(report.cloud, report.account))
             self.report_error(text, (report.cloud, report.account))
         self.tree.flush()
 
@@ -234,8 +235,9 @@ class CollectRun:
         report.status = "collected"
         if result.get("warning_count"):
             log.warning("%s: %d graph problem(s) fixed up, e.g. %s", outcome.key, result["warning_count"],
-                        "; ".join(report.warnings[:3]))
-        log.info("%s collected: %d nodes, %d edges in %.1f s", outcome.key, report.nodes, report.edges, outcome.seconds)
+                        "; ".join(report.warnings[:3]), **account_fields(report.cloud, report.account))
+        log.info("%s collected: %d nodes, %d edges in %.1f s", outcome.key, report.nodes, report.edges, outcome.seconds,
+                 **account_fields(report.cloud, report.account))
         self.sink.account_ready(outcome.key, AccountSpool(report.cloud, result["account_id"], self.spools[outcome.key],
                                                           report.nodes, report.edges))
 
@@ -243,7 +245,7 @@ class CollectRun:
         report.status = "failed"
         report.error = error
         METRICS.account_failed(report)
-        log.error("%s failed: %s", report.key, error)
+        log.error("%s failed: %s", report.key, error, **account_fields(report.cloud, report.account))
         self.report_error(f"account {report.name} ({report.account}) failed: {error}", (report.cloud, report.account))
 
     def landed(self, cloud: str, keys: List[str], error: Optional[str]) -> None:

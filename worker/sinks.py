@@ -3,6 +3,7 @@ ndjson the core would receive). A sink takes account spools as they finish and s
 whether it landed."""
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import threading
@@ -10,6 +11,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Dict, List, Optional
 
 from worker.graph.merge import AccountSpool, MergeStream, root_line
+from worker.logs import account_fields
 from worker.upload import CoreGraph, UploadFailed
 
 log = logging.getLogger(__name__)
@@ -46,11 +48,12 @@ class CoreSink(Sink):
             with self._lock:
                 self.by_cloud.setdefault(spool.cloud, []).append((key, spool))
             return
-        self.futures.append(self.pool.submit(self._upload, spool.cloud, [(key, spool)]))
+        # the upload thread logs with the action's context (its task id)
+        self.futures.append(self.pool.submit(contextvars.copy_context().run, self._upload, spool.cloud, [(key, spool)]))
 
     def finish(self) -> None:
         for cloud, entries in self.by_cloud.items():
-            self.futures.append(self.pool.submit(self._upload, cloud, entries))
+            self.futures.append(self.pool.submit(contextvars.copy_context().run, self._upload, cloud, entries))
         for future in self.futures:
             future.result()
         self.pool.shutdown(wait=True)
@@ -65,7 +68,8 @@ class CoreSink(Sink):
             result = self.graph.merge(what, lambda: iter(stream), stream.nodes, stream.edges, self.task_id,
                                       self.wait_for_result)
             log.info("uploaded %s: %d nodes, %d edges (status %d, %d attempt(s))%s", what, stream.nodes,
-                     stream.edges, result.status, result.attempts, f", core: {result.counts}" if result.counts else "")
+                     stream.edges, result.status, result.attempts, f", core: {result.counts}" if result.counts else "",
+                     **account_fields(cloud, keys[0].split(":", 1)[1] if len(keys) == 1 else ""))
             self.on_landed(cloud, keys, None)
         except (UploadFailed, Exception) as ex:  # one failed upload must not stop the others
             log.error("upload of %s failed: %s", what, ex)

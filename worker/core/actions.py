@@ -14,6 +14,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
+from worker import logs
 from worker.core.client import CoreClient
 from worker.core.frames import FrameError, check_outgoing, info_frame, progress_frame, reply_frame
 from worker.core.link import Link, LinkDown
@@ -143,7 +144,8 @@ class ActionLink(Link):
 
     def _run(self, key: str, message_type: str, data: Dict[str, Any], handler: ActionHandler) -> None:
         try:
-            error = handler(message_type, data, Feedback(self, message_type, data))
+            with logs.context(task=data.get("task"), step=data.get("step")):
+                error = handler(message_type, data, Feedback(self, message_type, data))
         except Exception as ex:  # the handler's bug is this action's failure, not the link's
             log.exception("actions: %s %s failed", message_type, key)
             error = f"{type(ex).__name__}: {ex}"
