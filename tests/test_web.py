@@ -30,7 +30,7 @@ def get(url, method="GET"):
 
 def base_url(worker, path="/"):
     log = worker.wait_log("web server listening on")
-    port = re.search(r"web server listening on http://\S+ \(port (\d+)\)", log).group(1)
+    port = re.search(r"web server listening on https?://\S+ \(port (\d+)\)", log).group(1)
     return f"http://127.0.0.1:{port}{path}"
 
 
@@ -181,3 +181,21 @@ def test_web_server_falls_back_to_ipv4_without_ipv6(monkeypatch, caplog):
         assert "using 0.0.0.0" in caplog.text
     finally:
         server.stop()
+
+
+def test_the_web_server_speaks_tls_with_a_certificate_the_core_signed(start_worker):
+    import requests
+
+    core = CoreDouble(psk="changeme", tls=True).start()
+    try:
+        worker = start(start_worker, core, "--psk", "changeme")
+        log = worker.wait_log("web server listening on https://")
+        port = re.search(r"listening on https://\S+ \(port (\d+)\)", log).group(1)
+        assert ("POST", "/ca/sign") in [(r.method, r.path) for r in core.requests]
+        response = requests.get(f"https://127.0.0.1:{port}/health", verify=core.ca_pem, timeout=10)
+        assert response.status_code == 200 and response.text == "ok\n"
+        plain = start_worker("--resotocore-uri", core.url, "--psk", "changeme", "--subscriber-id", "w2",
+                             *WEB, "resotoworker.no_tls=true")
+        plain.wait_log("web server listening on http://")
+    finally:
+        core.stop()

@@ -16,11 +16,11 @@ from worker import cleanup_plan, notify, tags
 from worker.cleanup import CleanupError, CleanupRun
 from worker.collect import CollectRun
 from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
-from worker.core import tls
+from worker.core import certs, tls
 from worker.core.actions import ActionLink, Feedback
 from worker.core.client import CoreClient
 from worker.core.config_link import ConfigStore, EventLink
-from worker.core.errors import FatalError
+from worker.core.errors import CoreRejected, FatalError
 from worker.core.tasks import TaskLink, tag_handler
 from worker.metrics import METRICS, Metrics, links as link_metrics
 from worker.model import graph_model
@@ -177,8 +177,14 @@ class Daemon:
         worker = self.store.current.worker
         METRICS.before_scrape = self._feed_metrics
         try:
+            tls = certs.web_tls(self.client, self.args.cert, self.args.cert_key, self.args.cert_key_pass,
+                                self.args.subscriber_id, worker["no_tls"])
+        except (FatalError, CoreRejected, OSError) as ex:
+            log.error("web server: no TLS certificate (%s); serving plain HTTP", ex)
+            tls = None
+        try:
             self.web = WebServer(worker["web_host"], worker["web_port"], worker["web_path"], self._link_states,
-                                 self._collector_names, METRICS).start()
+                                 self._collector_names, METRICS, tls).start()
         except OSError as ex:
             log.error("web server: cannot listen on %s port %s: %s (running without it)", worker["web_host"],
                       worker["web_port"], ex)

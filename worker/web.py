@@ -1,10 +1,11 @@
 """The daemon's small web server: /health, /ready, /info, /metrics under resotoworker.web_path.
-Plain HTTP (no TLS), stdlib ThreadingHTTPServer in a daemon thread."""
+A stdlib ThreadingHTTPServer in a daemon thread; HTTPS when given a TLS context (``worker.core.certs``)."""
 from __future__ import annotations
 
 import json
 import logging
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional
@@ -36,12 +37,13 @@ class WebServer:
     """``links`` gives {name: connected}; ``collectors`` gives (active, all) collector names."""
 
     def __init__(self, host: str, port: int, path: str, links: Callable[[], Dict[str, bool]],
-                 collectors: Callable[[], tuple], metrics: Metrics) -> None:
+                 collectors: Callable[[], tuple], metrics: Metrics, tls: Optional[ssl.SSLContext] = None) -> None:
         self.host, self.port = host, port
         self.prefix = "/" + path.strip("/")
         self.links = links
         self.collectors = collectors
         self.metrics = metrics
+        self.tls = tls
         self.server: Optional[ThreadingHTTPServer] = None
         self.thread: Optional[threading.Thread] = None
 
@@ -54,9 +56,12 @@ class WebServer:
                 raise
             log.warning("web server: cannot bind %s (%s; no IPv6 on this host?): using 0.0.0.0", self.host, ex)
             self.server = _make_server("0.0.0.0", self.port, handler)
+        if self.tls is not None:
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         host, port = self.server.server_address[:2]
         shown = f"[{host}]" if ":" in host else host
-        log.info("web server listening on http://%s:%d%s (port %d)", shown, port, self.route(""), port)
+        scheme = "https" if self.tls is not None else "http"
+        log.info("web server listening on %s://%s:%d%s (port %d)", scheme, shown, port, self.route(""), port)
         self.port = port
         self.thread = threading.Thread(target=self.server.serve_forever, name="web", daemon=True,
                                        kwargs={"poll_interval": 0.2})
