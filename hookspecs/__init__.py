@@ -79,7 +79,8 @@ class Progress(Protocol):
     """Progress sink handed to ``resotoworker_collect_account``.
 
     ``parts`` declares the steps of the account (e.g. its regions); ``done`` marks one finished. The
-    worker turns these into the core's progress tree cloud → account → part.
+    worker turns these into the core's progress tree cloud → account → part. ``retried`` (optional)
+    reports API calls the cloud SDK retried, for the metrics.
     """
 
     def parts(self, names: List[str]) -> None: ...
@@ -88,6 +89,12 @@ class Progress(Protocol):
 
     def error(self, message: str) -> None:
         """Report a non-fatal problem (e.g. one resource type failed); the account still lands."""
+
+    def retried(self, count: int = 1, reason: str = "throttled") -> None:
+        """Report ``count`` API calls the SDK retried (optional: collectors that never call it keep
+        working). ``reason`` labels the retries (e.g. ``throttled``). The worker adds them to the
+        ``resotoworker_api_retries_total{cloud,account,reason}`` metric. Call it from the thread that
+        calls the other methods, or from any thread: the worker's Progress is thread-safe."""
 
 
 class Builder(Protocol):

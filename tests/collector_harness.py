@@ -15,6 +15,7 @@ class RecordingProgress:
     parts_declared: List[str] = field(default_factory=list)
     parts_done: List[str] = field(default_factory=list)
     errors: List[str] = field(default_factory=list)
+    retries: Dict[str, int] = field(default_factory=dict)  # reason -> API calls the SDK retried
 
     def parts(self, names: List[str]) -> None:
         self.parts_declared.extend(names)
@@ -24,6 +25,9 @@ class RecordingProgress:
 
     def error(self, message: str) -> None:
         self.errors.append(message)
+
+    def retried(self, count: int = 1, reason: str = "throttled") -> None:
+        self.retries[reason] = self.retries.get(reason, 0) + count
 
 
 @dataclass

@@ -2,6 +2,7 @@
 or collect one account into its spool file. Results are small JSON-able dicts."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Dict, List
 
 from hookspecs import Account
@@ -13,19 +14,29 @@ Json = Dict[str, Any]
 
 
 class ChildProgress:
-    """The Progress a collector gets: forwards to the supervisor, which builds the core's tree."""
+    """The Progress a collector gets: forwards to the supervisor, which builds the core's tree.
+    Thread-safe: each message is sent whole under a lock."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
+        self._lock = threading.Lock()
+
+    def _send(self, message: Json) -> None:
+        with self._lock:
+            self.channel.send(message)
 
     def parts(self, names: List[str]) -> None:
-        self.channel.send({"type": "parts", "names": [str(n) for n in names]})
+        self._send({"type": "parts", "names": [str(n) for n in names]})
 
     def done(self, name: str) -> None:
-        self.channel.send({"type": "done", "name": str(name)})
+        self._send({"type": "done", "name": str(name)})
 
     def error(self, message: str) -> None:
-        self.channel.send({"type": "error", "message": str(message)})
+        self._send({"type": "error", "message": str(message)})
+
+    def retried(self, count: int = 1, reason: str = "throttled") -> None:
+        if int(count) > 0:
+            self._send({"type": "retried", "count": int(count), "reason": str(reason)})
 
 
 def list_accounts(cloud: str, config: Json, *, channel: Channel) -> List[Json]:

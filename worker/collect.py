@@ -220,6 +220,13 @@ class CollectRun:
             METRICS.account_problem(report.cloud, report.account)
             log.warning("%s: %s", key, text, **account_fields(report.cloud, report.account))
             self.report_error(text, (report.cloud, report.account))
+        elif kind == "retried":
+            try:
+                count = int(message.get("count", 1))
+            except (TypeError, ValueError):
+                count = 0
+            METRICS.api_retried(report.cloud, report.account, count, str(message.get("reason") or "throttled"))
+            return  # nothing changed in the progress tree
         self.tree.flush()
 
     def _on_done(self, outcome: Outcome) -> None:

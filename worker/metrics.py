@@ -29,6 +29,9 @@ class Metrics:
         self.errors = Counter("resotoworker_errors_total",
                               "Errors: failed accounts, errors reported by a collector, failed account listings",
                               ACCOUNT, registry=r)
+        self.api_retries = Counter("resotoworker_api_retries_total",
+                                   "API calls the cloud SDK retried (e.g. throttled), as reported by the collector",
+                                   ACCOUNT + ("reason",), registry=r)
         self.last_success = Gauge("resotoworker_last_success_timestamp_seconds",
                                   "Unix time the account last landed in the core", ACCOUNT, registry=r)
         self.link_up = Gauge("resotoworker_link_up", "1 when the link to the core is connected", ("link",),
@@ -54,6 +57,10 @@ class Metrics:
 
     def account_problem(self, cloud: str, account: str) -> None:
         self.errors.labels(cloud, account).inc()
+
+    def api_retried(self, cloud: str, account: str, count: int, reason: str) -> None:
+        if count > 0:
+            self.api_retries.labels(cloud, account, reason).inc(count)
 
     def cloud_failed(self, cloud: str) -> None:
         self.errors.labels(cloud, "").inc()

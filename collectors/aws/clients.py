@@ -2,7 +2,8 @@
 process (a child collects one account; the cleanup child reuses them node after node).
 
 Retries are botocore's own (``standard`` or ``adaptive`` mode, ``retry_max_attempts``): there is no
-second retry layer on top.
+second retry layer on top. Each ``Clients`` counts the retries its clients made (``RetryAttempts`` of
+every response, read by an ``after-call`` handler) for ``progress.retried``.
 """
 from __future__ import annotations
 
@@ -31,6 +32,35 @@ def new_client(session: boto3.Session, service: str, region: str, config: AwsCon
         return session.client(service, region_name=region, config=client_config(config, pool_size))
 
 
+class RetryCounter:
+    """Thread-safe count of the retries botocore made, read and reset with ``take``."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def add(self, count: int) -> None:
+        if count > 0:
+            with self._lock:
+                self._count += count
+
+    def take(self) -> int:
+        with self._lock:
+            count, self._count = self._count, 0
+            return count
+
+    def after_call(self, parsed: Any = None, **_: Any) -> None:
+        """botocore ``after-call`` handler: ``parsed`` is the answer of a call that succeeded."""
+        try:
+            self.add(int(parsed["ResponseMetadata"].get("RetryAttempts") or 0))
+        except (TypeError, KeyError, AttributeError, ValueError):
+            pass
+
+    def watch(self, client: Any) -> Any:
+        client.meta.events.register("after-call", self.after_call)
+        return client
+
+
 class Clients:
     """The clients of one account (one session)."""
 
@@ -38,6 +68,7 @@ class Clients:
         self.session = session
         self._config = config
         self._clients: Dict[Tuple[str, str], Any] = {}
+        self.retries = RetryCounter()
 
     def get(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -46,7 +77,8 @@ class Clients:
             with _create_lock:
                 client = self._clients.get(key)
                 if client is None:
-                    client = new_client(self.session, service, region, self._config, self._config.resource_pool_size)
+                    client = self.retries.watch(
+                        new_client(self.session, service, region, self._config, self._config.resource_pool_size))
                     self._clients[key] = client
         return client
 

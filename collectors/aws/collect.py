@@ -142,8 +142,18 @@ class AccountCollector:
             self.region_nodes[region] = self.builder.add_region(region_node(region, region))
         tasks = plan(self.config, regions, home)
         self.progress.parts([GLOBAL_REGION_NAME] + regions)
-        self.collect(clients, tasks, partition)
+        try:
+            self.collect(clients, tasks, partition)
+        finally:
+            self.report_retries(clients)
         self.add_edges()
+
+    def report_retries(self, clients: Clients) -> None:
+        """Hand botocore's retries to ``progress.retried`` (optional on the Progress protocol)."""
+        count = clients.retries.take()
+        retried = getattr(self.progress, "retried", None)
+        if count and retried is not None:
+            retried(count, "throttled")
 
     def collect(self, clients: Clients, tasks: List[Task], partition: str) -> None:
         open_tasks = {part: 0 for part in self.region_nodes}
@@ -164,6 +174,7 @@ class AccountCollector:
                     self.add_result(task, future, partition)
                     open_tasks[task.part] -= 1
                     if open_tasks[task.part] == 0:
+                        self.report_retries(clients)
                         self.progress.done(task.part)
             except BaseException:
                 for future in futures:

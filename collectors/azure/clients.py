@@ -1,14 +1,16 @@
 """Azure SDK clients with the configured endpoint, CA bundle, timeouts and retry settings.
 
 Retries are azure-core's ``RetryPolicy`` alone (it honours ``Retry-After`` on 429 and 503): no second
-retry layer on top. Clients are made on first use and kept for the life of the process.
+retry layer on top. Clients are made on first use and kept for the life of the process. Each client's
+``CountingRetryPolicy`` counts the retries it made, for ``progress.retried``.
 """
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple
 
 from azure.core.exceptions import HttpResponseError
+from azure.core.pipeline.policies import RetryPolicy
 from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -39,6 +41,56 @@ def client_kwargs(config: AzureConfig) -> Dict[str, Any]:
     return kwargs
 
 
+class CountingRetryPolicy(RetryPolicy):
+    """azure-core's RetryPolicy, counting each retry it decides to make (thread-safe): ``throttled`` for
+    429 and 503 answers, ``transient`` for other retried statuses and connection errors."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._count_lock = threading.Lock()
+        self._counts: Dict[str, int] = {}
+
+    def increment(self, settings: Dict[str, Any], response: Any = None, error: Any = None) -> bool:
+        retrying = super().increment(settings, response=response, error=error)
+        if retrying:
+            status = getattr(getattr(response, "http_response", None), "status_code", None) if error is None else None
+            reason = "throttled" if status in (429, 503) else "transient"
+            with self._count_lock:
+                self._counts[reason] = self._counts.get(reason, 0) + 1
+        return retrying
+
+    def take(self) -> Dict[str, int]:
+        """The retries counted since the last ``take``, by reason."""
+        with self._count_lock:
+            counts, self._counts = self._counts, {}
+            return counts
+
+
+def _retry_policy(config: AzureConfig) -> CountingRetryPolicy:
+    return CountingRetryPolicy(**client_kwargs(config))  # as the clients' own RetryPolicy(**kwargs)
+
+
+def take_retries(*clients: Any) -> Dict[str, int]:
+    """The retries ``clients`` made since the last call, by reason (clients made here only)."""
+    total: Dict[str, int] = {}
+    seen: List[int] = []
+    for client in clients:
+        policy = getattr(client, "_resotoworker_retry_policy", None)
+        if policy is None or id(policy) in seen:
+            continue
+        seen.append(id(policy))
+        for reason, count in policy.take().items():
+            total[reason] = total.get(reason, 0) + count
+    return total
+
+
+def _with_counting_retries(make_client, config: AzureConfig) -> Any:
+    policy = _retry_policy(config)
+    client = make_client(policy)
+    client._resotoworker_retry_policy = policy
+    return client
+
+
 def _cached(key: Tuple, make) -> Any:
     with _lock:
         found = _clients.get(key)
@@ -54,13 +106,15 @@ def _settings_key(config: AzureConfig) -> Tuple:
 
 
 def subscription_client(config: AzureConfig) -> SubscriptionClient:
-    return _cached(("subscriptions",) + _settings_key(config),
-                   lambda: SubscriptionClient(credential_for(config), **client_kwargs(config)))
+    return _cached(("subscriptions",) + _settings_key(config), lambda: _with_counting_retries(
+        lambda policy: SubscriptionClient(credential_for(config), retry_policy=policy, **client_kwargs(config)),
+        config))
 
 
 def resource_client(config: AzureConfig, subscription_id: str) -> ResourceManagementClient:
-    return _cached(("resources", subscription_id) + _settings_key(config),
-                   lambda: ResourceManagementClient(credential_for(config), subscription_id, **client_kwargs(config)))
+    return _cached(("resources", subscription_id) + _settings_key(config), lambda: _with_counting_retries(
+        lambda policy: ResourceManagementClient(credential_for(config), subscription_id, retry_policy=policy,
+                                                **client_kwargs(config)), config))
 
 
 def send(client: Any, method: str, url: str) -> Any:

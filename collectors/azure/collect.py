@@ -19,7 +19,7 @@ from azure.core.exceptions import AzureError
 
 from collectors.azure.api_versions import api_version_for
 from collectors.azure.arm_ids import parse_arm_id
-from collectors.azure.clients import resource_client, subscription_client
+from collectors.azure.clients import resource_client, subscription_client, take_retries
 from collectors.azure.config import AzureConfig
 from collectors.azure.listing import get_locations, get_provider_collection, get_resource_groups, get_resources
 from collectors.azure.transform import (DETAILED_TYPES, VIRTUAL_MACHINE_TYPE, attached_disk_ids, transform_location,
@@ -86,6 +86,25 @@ def collect_account(config: AzureConfig, account: Account, builder: Builder, pro
     account_node = builder.add_account(transform_subscription(raw_sub))
     progress.parts(PARTS)
     client = resource_client(config, subscription_id)
+    try:
+        _collect(config, account, builder, progress, subscription_id, account_node, client)
+    finally:
+        try:
+            _report_retries(progress, client, subscription_client(config))
+        except Exception:  # counting retries must never fail or mask the collect
+            pass
+
+
+def _report_retries(progress: Progress, *clients: Any) -> None:
+    """Hand azure-core's retries to ``progress.retried`` (optional on the Progress protocol)."""
+    retried = getattr(progress, "retried", None)
+    for reason, count in sorted(take_retries(*clients).items()):
+        if count and retried is not None:
+            retried(count, reason)
+
+
+def _collect(config: AzureConfig, account: Account, builder: Builder, progress: Progress, subscription_id: str,
+             account_node: str, client: Any) -> None:
     try:
         locations = get_locations(subscription_client(config), subscription_id)
         groups = get_resource_groups(client)

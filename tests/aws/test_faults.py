@@ -35,6 +35,21 @@ def test_collection_under_throttling_yields_every_resource(world, aws_env, monke
     assert stormy.edge_set() == calm.edge_set()
     assert proxy.counts["throttled"] >= proxy.requests // 5 - 1
     assert SIGNING_NAMES <= set(proxy.throttled_services)
+    assert calm.progress.retries == {}
+
+
+def test_retries_under_throttling_reach_progress_retried(world, aws_env, monkeypatch, tmp_path):
+    member = world.members[1]
+    section = org_config(region=["us-east-1"])
+    forget_cached_credentials()
+    forget_clients()
+    with FaultProxy(aws_env, throttle_every=3) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson")
+    assert graph.progress.errors == []
+    assert set(graph.progress.retries) == {"throttled"}
+    # every throttled answer was retried; those of the calls outside the account's clients (STS, listing) aside
+    assert 0 < graph.progress.retries["throttled"] <= proxy.counts["throttled"]
 
 
 def test_a_refused_account_fails_alone(world, aws_env, monkeypatch, tmp_path):

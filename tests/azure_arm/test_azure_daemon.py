@@ -98,3 +98,26 @@ def test_marked_resources_are_deleted_in_order_and_reported_cleaned(arm, section
         assert all(i > vm_at for i, p in enumerate(deletes) if "/disks/vm-1-" in p)  # the VM before its disks
     finally:
         core.stop()
+
+
+def test_throttle_retries_in_the_children_reach_the_metrics(arm, section, start_worker):
+    from test_web import WEB, base_url, get, metric
+
+    core = CoreDouble().start()  # plain HTTP: the web server then speaks plain HTTP too
+    try:
+        arm.throttle_every = 4  # a quarter of all requests answer 429 with Retry-After
+        overrides = ["resotoworker.collector=azure"] + [f"azure.{k}={v}" for k, v in section.items()]
+        worker = start_worker("--resotocore-uri", core.url, "--fork", *WEB, *overrides)
+        core.wait_for(lambda: core.subscriptions.get("resoto.worker-collector"), 30)
+        worker.wait_log("actions: connected")
+        url = base_url(worker)
+        _, reply = collect(core)
+        assert reply["kind"] == "action_done"
+        assert len(core.merges) == 3 and all(m.ok for m in core.merges), [m.error for m in core.merges]
+        status, text = get(url + "metrics")
+        assert status == 200
+        retried = [metric(text, "resotoworker_api_retries_total", cloud="azure", account=sub, reason="throttled")
+                   for sub in SUBSCRIPTIONS]
+        assert 0 < sum(count or 0 for count in retried) <= arm.throttled, text
+    finally:
+        core.stop()

@@ -48,6 +48,10 @@ def test_one_request_in_five_throttled_loses_nothing(arm, section, tmp_path):
     for sub in SUBSCRIPTIONS:
         assert throttled[sub].progress.errors == []
         assert _signature(throttled[sub]) == _signature(calm[sub])
+        assert calm[sub].progress.retries == {}
+    retried = sum(graph.progress.retries.get("throttled", 0) for graph in throttled.values())
+    assert set().union(*(graph.progress.retries for graph in throttled.values())) == {"throttled"}
+    assert 0 < retried <= arm.throttled
 
 
 def test_throttled_tag_update_still_lands(arm, section):
