@@ -337,10 +337,3 @@ def start_fork_server() -> None:
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     forkserver.ensure_running()
 
-
-def forkserver_pid() -> Optional[int]:
-    """The fork server's pid, if one runs (for tests and metrics)."""
-    from multiprocessing import forkserver  # noqa: WPS433 - only needed here
-
-    return getattr(forkserver._forkserver, "_forkserver_pid", None)  # type: ignore[attr-defined]
-
