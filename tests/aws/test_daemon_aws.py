@@ -255,8 +255,6 @@ def test_throttling_of_a_fifth_of_the_calls_loses_no_resource(world, core, start
 def test_cleanup_deletes_marked_resources_in_aws_and_reports_them_cleaned(world, core, start_worker):
     """Resources made for this test alone (the organization stays as built): a volume and a security
     group in one member account, marked for cleanup in the core, deleted by the daemon's cleanup."""
-    import requests
-
     member = world.members[0].account_id
     ec2 = world.session(member).client("ec2", region_name=REGIONS[0])
     volume = ec2.create_volume(AvailabilityZone=f"{REGIONS[0]}a", Size=1)["VolumeId"]
@@ -265,10 +263,7 @@ def test_cleanup_deletes_marked_resources_in_aws_and_reports_them_cleaned(world,
     started(core, start_worker, world.endpoint, "--cleanup", "--override", "resotoworker.cleanup_dry_run=false")
     collect(core)
     marked = [find_node(core, "aws_ec2_volume", volume, member), find_node(core, "aws_ec2_security_group", group, member)]
-    for nid in marked:
-        response = requests.post(f"{core.url}/cli/execute", params={"graph": "resoto"},
-                                 data=f'search id("{nid}") | clean "test"', timeout=10)
-        assert response.status_code == 200, response.text
+    core.mark_clean(marked)
     action = core.send_action("cleanup")
     reply = core.wait_reply(action["task"], timeout=120)
     assert reply["kind"] == "action_done", reply

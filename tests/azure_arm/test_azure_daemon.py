@@ -67,11 +67,9 @@ def test_tag_tasks_change_the_resource_managers_state(arm, section, core, start_
 
 
 def test_marked_resources_are_deleted_in_order_and_reported_cleaned(arm, section, start_worker):
-    import requests
-
     from azure_arm.arm_estate import vm_id
 
-    core = CoreDouble().start()  # plain HTTP without PSK: the test marks nodes through the CLI itself
+    core = CoreDouble().start()
     try:
         overrides = ["resotoworker.collector=azure", "resotoworker.cleanup_dry_run=false"] + \
                     [f"azure.{k}={v}" for k, v in section.items()]
@@ -83,10 +81,7 @@ def test_marked_resources_are_deleted_in_order_and_reported_cleaned(arm, section
                   disk_id(SUB_A, "rg-web", "vm-1-data")}
         ids = [nid for nid, n in core.nodes().items() if n["reported"]["id"] in doomed]
         assert len(ids) == 3
-        for nid in ids:
-            response = requests.post(f"{core.url}/cli/execute", params={"graph": "resoto"},
-                                     data=f'search id("{nid}") | clean "test"', timeout=10)
-            assert response.status_code == 200, response.text
+        core.mark_clean(ids)
         action = core.send_action("cleanup")
         reply = core.wait_reply(action["task"], timeout=90)
         assert reply["kind"] == "action_done", reply

@@ -366,6 +366,11 @@ class CoreDouble:
 
         return self._call(collect)
 
+    def mark_clean(self, node_ids: List[Any], graph: str = "resoto") -> None:
+        """Set desired.clean on nodes, as a user's `search … | clean` does (what the cleanup acts on)."""
+        self._call(lambda: self._db.graphs[graph].mark_clean(node_ids))
+        self._changed()
+
     def edges(self, graph: str = "resoto") -> List[tuple]:
         return self._call(lambda: list(self._db.graphs[graph].edges) if graph in self._db.graphs else [])
 
