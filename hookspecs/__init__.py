@@ -16,6 +16,8 @@ answers wins and the others are never asked.
 Where hooks run:
 
 * ``resotoworker_collector`` runs in the supervisor (once, at start-up).
+* ``resotoworker_preload`` runs in the process children are forked from (the fork server), once,
+  before the first child.
 * ``resotoworker_list_accounts``, ``resotoworker_collect_account`` run in a child process per account
   with ``--fork`` (in a thread otherwise). They must not rely on state set up by another hook call:
   every call gets the config section it needs.
@@ -102,9 +104,12 @@ class Builder(Protocol):
 
     def add_account(self, reported: Json, **kw: Any) -> str: ...
 
+    def add_region(self, reported: Json, parent: Optional[str] = None, metadata: Optional[Json] = None) -> str: ...
+
     def add_node(self, reported: Json, *, region: Optional[str] = None, zone: Optional[str] = None,
                  key_extra: tuple = (), metadata: Optional[Json] = None, desired: Optional[Json] = None,
-                 parent: Optional[str] = None) -> str: ...
+                 parent: Optional[str] = None, usage: Optional[Json] = None,
+                 key: Optional[tuple] = None) -> str: ...
 
     def add_edge(self, from_id: str, to_id: str, edge_type: str = "default") -> None: ...
 
@@ -114,6 +119,13 @@ class Builder(Protocol):
 @hookspec
 def resotoworker_collector() -> CollectorInfo:
     """Declare the collector. Called once per installed collector; every collector answers."""
+
+
+@hookspec
+def resotoworker_preload() -> None:
+    """Load, once and before any child exists, what every child will need (e.g. an SDK's service
+    descriptions): children then share those memory pages instead of each loading its own copy. Called in
+    the fork server, never in the supervisor; optional."""
 
 
 @hookspec(firstresult=True)

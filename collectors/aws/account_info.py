@@ -6,12 +6,13 @@ from typing import Any, Callable, Dict, List, Optional
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from collectors.aws.clients import error_code
 from collectors.aws.config import AwsConfig
-from collectors.aws.kinds import ACCOUNT_KIND
-from collectors.aws.model import shape_reported
-from collectors.aws.resources.base import error_code
-from collectors.aws.shaped import mapped
+from collectors.aws.kind import value
+from collectors.aws.model import model
 from hookspecs import Account
+
+ACCOUNT_KIND = "aws_account"
 
 log = logging.getLogger(__name__)
 NOT_SET = {"NoSuchEntity", "AWSOrganizationsNotInUseException"}
@@ -44,6 +45,10 @@ PASSWORD_POLICY_FIELDS = {
     "password_reuse_prevention": "PasswordReusePrevention",
     "hard_expiry": "HardExpiry",
 }
+
+
+# what the reference sends for an account without a password policy: no limits
+NO_PASSWORD_POLICY = {"max_password_age": 0, "password_reuse_prevention": 0}
 
 
 def get_account_info(iam: Any, org: Any, report: Callable[[str, str, BaseException], None]) -> Dict[str, Any]:
@@ -79,16 +84,23 @@ def account_name(config: AwsConfig, account: Account, aliases: List[str]) -> str
 
 
 def transform_account(info: Dict[str, Any], config: AwsConfig, account: Account) -> Dict[str, Any]:
+    """The account node; the IAM summary counts are 0 and the two password limits 0 (none) when IAM does
+    not say, as the reference sends them."""
     aliases = info.get("aliases") or []
     organization: Optional[dict] = info.get("organization")
     role_arn = account.extra.get("role_arn")
-    return shape_reported({
+    return model().shape_reported({
         "kind": ACCOUNT_KIND, "id": account.id, "name": account_name(config, account, aliases), "tags": {},
         "account_alias": aliases[0] if aliases else "", "partition": account.extra.get("partition", "aws"),
         "role": role_arn.rsplit("/", 1)[-1] if role_arn else None, "profile": account.extra.get("profile"),
         "is_organization_member": bool(organization),
         "is_organization_master": bool(organization) and organization.get("MasterAccountId") == account.id,
         "organization_id": (organization or {}).get("Id"), "organization_arn": (organization or {}).get("Arn"),
-        **mapped(info.get("summary") or {}, SUMMARY_FIELDS),
-        **mapped(info.get("password_policy") or {}, PASSWORD_POLICY_FIELDS),
+        **_fields(info.get("summary"), SUMMARY_FIELDS, {prop: 0 for prop in SUMMARY_FIELDS}),
+        **_fields(info.get("password_policy"), PASSWORD_POLICY_FIELDS, NO_PASSWORD_POLICY),
     })
+
+
+def _fields(found: Optional[Dict[str, Any]], paths: Dict[str, str], defaults: Dict[str, Any]) -> Dict[str, Any]:
+    out = {prop: value(found or {}, path) for prop, path in paths.items()}
+    return {prop: defaults.get(prop) if v is None else v for prop, v in out.items()}

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import boto3
+import botocore.loaders
+import botocore.exceptions
+import botocore.session
 from botocore.config import Config
 
 from collectors.aws.config import AwsConfig
@@ -19,6 +22,40 @@ from collectors.aws.config import AwsConfig
 # boto3 sessions are not thread-safe while they build clients; the clients themselves are
 _create_lock = threading.RLock()
 _by_session: Dict[Tuple, "Clients"] = {}
+_loader: Optional[botocore.loaders.Loader] = None
+# what a client of any service reads besides its own service description
+SHARED_DATA = ("endpoints", "partitions", "sdk-default-configuration", "_retry")
+SERVICE_DATA = ("service-2", "endpoint-rule-set-1", "paginators-1")
+
+
+def shared_loader() -> botocore.loaders.Loader:
+    """The process's one botocore data loader: it caches every service description it parsed, so that
+    sessions sharing it parse each only once (and forked children find them parsed)."""
+    global _loader
+    with _create_lock:
+        if _loader is None:
+            _loader = botocore.loaders.create_loader()
+        return _loader
+
+
+def core_session() -> botocore.session.Session:
+    """A new botocore session that uses the shared loader."""
+    session = botocore.session.Session()
+    session.register_component("data_loader", shared_loader())
+    return session
+
+
+def preload_service_models(services: List[str]) -> None:
+    """Parse the descriptions of ``services`` now (in the fork server), so that every child shares them."""
+    loader = shared_loader()
+    for name in SHARED_DATA:
+        loader.load_data(name)
+    for service in sorted(set(services)):
+        for type_name in SERVICE_DATA:
+            try:
+                loader.load_service_model(service, type_name)
+            except botocore.exceptions.DataNotFoundError:
+                pass  # not every service has paginators
 
 
 def client_config(config: AwsConfig, pool_size: int = 10) -> Config:
@@ -98,3 +135,9 @@ def clients_for(session: boto3.Session, config: AwsConfig) -> Clients:
 def forget_clients() -> None:
     with _create_lock:
         _by_session.clear()
+
+
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a failed call (``AccessDenied``, …), else the exception's class name."""
+    response = getattr(exc, "response", None) or {}
+    return str((response.get("Error") or {}).get("Code") or type(exc).__name__)

@@ -1,14 +1,16 @@
-"""Collecting one account into the builder.
+"""Collecting one account into the builder, by the kinds table.
 
 Layout (as the reference draws it): account → aws_region (each collected region, plus the ``global``
 region) → resources; every resource hangs under its region, and links between resources become
 ``default``/``delete`` edges once all nodes are in.
 
-API calls (``get_*``) run on a bounded thread pool per account, one task per (region, resource type),
-at most ``tasks_per_service`` at once per service and region. Shaping and writing to the builder
-happen on the calling thread as tasks finish, so the builder is never shared between threads. A task
-that fails is reported with ``progress.error`` (account, region, service, error code) and the rest of
-the account is kept, unless ``discard_account_on_resource_error`` is set.
+The plan is one task per (region, fetch): a fetch is the ``get`` function some kinds share, run once per
+region (once per account for global kinds). Tasks run on a bounded thread pool per account, at most
+``tasks_per_service`` at once per service and region. Shaping and writing to the builder happen on the
+calling thread as tasks finish, so the builder is never shared between threads. A task that fails is
+reported with ``progress.error`` (account, region, service, error code) and the rest of the account is
+kept, unless ``discard_account_on_resource_error`` is set; a service that is not enabled in a region
+(opt-in regions, services not offered there) is reported once per region.
 """
 from __future__ import annotations
 
@@ -17,22 +19,28 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from collectors.aws.account_info import get_account_info, transform_account
 from collectors.aws.accounts import AccountUnreachable, account_session
-from collectors.aws.clients import Clients, clients_for
+from collectors.aws.clients import Clients, clients_for, error_code
 from collectors.aws.config import AwsConfig
 from collectors.aws.credentials import identity
+from collectors.aws.kind import Json, Kind
 from collectors.aws.regions import GLOBAL_REGION_NAME, global_region_id, region_node, regions_to_collect
-from collectors.aws.resources import RESOURCE_TYPES, ResourceType
-from collectors.aws.resources.base import error_code
-from collectors.aws.shaped import Link, Ref, Scope
+from collectors.aws.shape import BadItem, Link, Ref, Scope, node
+from collectors.aws.table import Fetch, fetches, items_of
+from collectors.common.model import Problem
+from collectors.common.plugin import report_retries
 from hookspecs import Account, Builder, Progress
 
 log = logging.getLogger(__name__)
+
+# the service is not offered, or not enabled, in this region for this account: nothing to collect there
+NOT_ENABLED = {"OptInRequired", "UnrecognizedClientException", "InvalidClientTokenId", "SubscriptionRequiredException",
+               "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure"}
 
 
 class ResourceError(Exception):
@@ -41,12 +49,12 @@ class ResourceError(Exception):
 
 @dataclass(frozen=True)
 class Task:
-    """One resource type in one region. ``part`` names the region in progress and in the node index
-    (``global`` for account-wide types); ``region`` is the region id the nodes and the client use."""
+    """One fetch in one region. ``part`` names the region in progress and in the node index (``global``
+    for account-wide kinds); ``region`` is the region id the nodes and the client use."""
 
     part: str
     region: str
-    resource: ResourceType
+    fetch: Fetch
 
 
 def wanted(service: str, config: AwsConfig) -> bool:
@@ -56,24 +64,35 @@ def wanted(service: str, config: AwsConfig) -> bool:
 
 
 def plan(config: AwsConfig, regions: List[str], global_region: str) -> List[Task]:
-    tasks = [Task(GLOBAL_REGION_NAME, global_region, r) for r in RESOURCE_TYPES if r.is_global]
-    tasks += [Task(region, region, r) for region in regions for r in RESOURCE_TYPES if not r.is_global]
-    return [t for t in tasks if wanted(t.resource.service, config)]
+    tasks = [Task(GLOBAL_REGION_NAME, global_region, f) for f in fetches() if f.is_global]
+    tasks += [Task(region, region, f) for region in regions for f in fetches() if not f.is_global]
+    return [t for t in tasks if wanted(t.fetch.service, config)]
 
 
 class NodeIndex:
-    """Graph node ids by (region part, kind, id) and by (kind, ARN), to resolve links."""
+    """Graph node ids by (region part, kind, id), by (kind, ARN) and, for kinds others find by name, by
+    (region part, kind, name): to resolve links."""
 
-    def __init__(self) -> None:
+    def __init__(self, named_kinds: Set[str]) -> None:
         self._ids: Dict[Tuple[str, str, str], str] = {}
+        self._named_kinds = named_kinds
 
-    def add(self, part: str, reported: Dict[str, Any], node_id: str) -> None:
-        self._ids[(part, reported["kind"], str(reported["id"]))] = node_id
+    def add(self, part: str, reported: Json, node_id: str) -> None:
+        kind = reported["kind"]
+        self._ids[(part, kind, str(reported["id"]))] = node_id
         if reported.get("arn"):
-            self._ids[("*", reported["kind"], reported["arn"])] = node_id
+            self._ids[("*", kind, reported["arn"])] = node_id
+        if kind in self._named_kinds and reported.get("name"):
+            self._ids[(part, kind, "name:" + str(reported["name"]))] = node_id
 
-    def find(self, part: str, ref: Ref) -> Optional[str]:
-        return self._ids.get((part, ref.kind, ref.key)) or self._ids.get(("*", ref.kind, ref.key))
+    def find(self, part: str, ref: Ref, global_kinds: Set[str]) -> Optional[str]:
+        parts = (part, GLOBAL_REGION_NAME) if ref.kind in global_kinds else (part,)
+        key = ref.key if ref.by == "id" else "name:" + ref.key
+        for where in parts:
+            found = self._ids.get((where, ref.kind, key))
+            if found:
+                return found
+        return self._ids.get(("*", ref.kind, ref.key)) if ref.by == "id" else None
 
 
 class ServiceLimits:
@@ -92,16 +111,14 @@ class ServiceLimits:
             return self._semaphores[key]
 
 
-def fetch(clients: Clients, limits: ServiceLimits, task: Task) -> Any:
-    service = task.resource.service
+def run_fetch(clients: Clients, limits: ServiceLimits, task: Task) -> Any:
+    service = task.fetch.service
     with limits.of(service, task.region):
-        return task.resource.get(clients.get(service, task.region))
+        return task.fetch.get(clients.get(service, task.region))
 
 
-def describe_error(account_id: str, region: str, service: str, what: str, error: BaseException) -> str:
-    text = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return (f"aws account {account_id} region {region} service {service} ({what}) failed: "
-            f"{error_code(error)}: {text}")
+def first_line(error: BaseException) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 class AccountCollector:
@@ -110,16 +127,36 @@ class AccountCollector:
         self.account = account
         self.builder = builder
         self.progress = progress
-        self.index = NodeIndex()
-        self.links: List[Tuple[str, Link]] = []
+        all_kinds = [k for f in fetches() for k in f.kinds]
+        self.global_kinds = {k.name for k in all_kinds if k.is_global}
+        self.index = NodeIndex({e.kind for k in all_kinds for e in k.edges if e.by == "name"})
+        self.links: List[Tuple[str, str, List[Link]]] = []  # (part, node id, its links)
         self.region_nodes: Dict[str, str] = {}
+        self.not_enabled: Set[Tuple[str, str]] = set()
 
     def report(self, region: str, service: str, what: str, error: BaseException) -> None:
-        message = describe_error(self.account.id, region, service, what, error)
+        code = error_code(error)
+        if code in NOT_ENABLED:
+            if (service, region) in self.not_enabled:
+                return
+            self.not_enabled.add((service, region))
+            message = (f"aws account {self.account.id} region {region} service {service}: not enabled or not "
+                       f"allowed here ({code}: {first_line(error)}); skipped")
+            log.warning(message)
+            self.progress.error(message)
+            return
+        message = (f"aws account {self.account.id} region {region} service {service} ({what}) failed: "
+                   f"{code}: {first_line(error)}")
         log.warning(message)
         self.progress.error(message)
         if self.config.discard_account_on_resource_error:
             raise ResourceError(message) from error
+
+    def report_problem(self, region: str, problem: Any) -> None:
+        """One line per value (or item) that could not be used: the node is kept without it."""
+        message = f"aws account {self.account.id} region {region}: {problem}"
+        log.warning(message)
+        self.progress.error(message)
 
     def run(self) -> None:
         session = account_session(self.config, self.account)
@@ -145,15 +182,8 @@ class AccountCollector:
         try:
             self.collect(clients, tasks, partition)
         finally:
-            self.report_retries(clients)
+            report_retries(self.progress, {"throttled": clients.retries.take()})
         self.add_edges()
-
-    def report_retries(self, clients: Clients) -> None:
-        """Hand botocore's retries to ``progress.retried`` (optional on the Progress protocol)."""
-        count = clients.retries.take()
-        retried = getattr(self.progress, "retried", None)
-        if count and retried is not None:
-            retried(count, "throttled")
 
     def collect(self, clients: Clients, tasks: List[Task], partition: str) -> None:
         open_tasks = {part: 0 for part in self.region_nodes}
@@ -167,14 +197,14 @@ class AccountCollector:
         limits = ServiceLimits(self.config)
         workers = max(1, min(self.config.resource_pool_size, len(tasks)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"aws-{self.account.id}") as pool:
-            futures: Dict[Future, Task] = {pool.submit(fetch, clients, limits, t): t for t in tasks}
+            futures: Dict[Future, Task] = {pool.submit(run_fetch, clients, limits, t): t for t in tasks}
             try:
                 for future in as_completed(futures):
                     task = futures[future]
                     self.add_result(task, future, partition)
                     open_tasks[task.part] -= 1
                     if open_tasks[task.part] == 0:
-                        self.report_retries(clients)
+                        report_retries(self.progress, {"throttled": clients.retries.take()})
                         self.progress.done(task.part)
             except BaseException:
                 for future in futures:
@@ -182,25 +212,50 @@ class AccountCollector:
                 raise
 
     def add_result(self, task: Task, future: Future, partition: str) -> None:
-        what = task.resource.name
+        fetch = task.fetch
         try:
-            shaped = task.resource.transform(future.result(), Scope(self.account.id, task.region, partition))
-        except Exception as e:  # one resource type failing (API or shaping) must not cost the account
-            self.report(task.region, task.resource.service, what, e)
+            result = future.result()
+        except Exception as e:  # one fetch failing must not cost the account
+            self.report(task.region, fetch.service, fetch.name, e)
             return
-        parent = self.region_nodes[task.part]
-        for reported in shaped.nodes:
-            arn = reported.get("arn")
-            node_id = self.builder.add_node(reported, region=task.region, parent=parent,
-                                            key_extra=(arn,) if arn else ())
-            self.index.add(task.part, reported, node_id)
-        self.links.extend((task.part, link) for link in shaped.links)
+        scope = Scope(self.account.id, task.region, task.part, partition)
+        for kind in fetch.kinds:
+            try:
+                items = items_of(kind, result)
+            except Exception as e:  # an answer of an unexpected shape
+                self.report(task.region, fetch.service, kind.name, e)
+                continue
+            for item in items:
+                self.add_item(task, kind, item, scope)
+
+    def add_item(self, task: Task, kind: Kind, item: Json, scope: Scope) -> None:
+        problems: List[Problem] = []
+        if not isinstance(item, dict):
+            self.report_problem(task.region, f"{kind.name}: an item that is not an object: {str(item)[:80]}")
+            return
+        try:
+            made = node(kind, item, scope, problems)
+        except BadItem as e:
+            self.report_problem(task.region, e)
+            return
+        for problem in problems:
+            self.report_problem(task.region, problem)
+        reported = made.reported
+        arn = reported.get("arn")
+        node_id = self.builder.add_node(reported, region=task.region, parent=self.region_nodes[task.part],
+                                        key_extra=(arn,) if arn else (), key=made.key,
+                                        metadata=made.metadata)
+        self.index.add(task.part, reported, node_id)
+        if made.links:
+            self.links.append((task.part, node_id, made.links))
 
     def add_edges(self) -> None:
-        for part, link in self.links:
-            source, target = self.index.find(part, link.source), self.index.find(part, link.target)
-            if source and target and source != target:
-                self.builder.add_edge(source, target, link.edge_type)
+        for part, node_id, links in self.links:
+            for link in links:
+                other = self.index.find(part, link.other, self.global_kinds)
+                if other and other != node_id:
+                    source, target = (node_id, other) if link.outgoing else (other, node_id)
+                    self.builder.add_edge(source, target, link.edge_type)
 
 
 def collect_account(config: AwsConfig, account: Account, builder: Builder, progress: Progress) -> None:

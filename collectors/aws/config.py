@@ -7,28 +7,14 @@ for the reference keeps working. Keys that no longer steer anything here say so 
 """
 from __future__ import annotations
 
-import copy
 import os
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+from collectors.common import config as section
+from collectors.common.config import NULLABLE_STRINGS, STRINGS, nullable as _nullable, option as _option
+
 RETRY_MODES = ["standard", "adaptive"]
-
-
-def _option(default: Any, description: str, schema: Dict[str, Any]) -> Any:
-    meta = {"description": description, "schema": schema}
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-def _nullable(kind: str) -> Dict[str, Any]:
-    return {"type": [kind, "null"]}
-
-
-STRINGS = {"type": "array", "items": {"type": "string"}}
-NULLABLE_STRINGS = {"type": ["array", "null"], "items": {"type": "string"}}
 COMPAT = " Accepted for compatibility with stored configs; "
 
 
@@ -119,38 +105,20 @@ class AwsConfig:
         True, "Collect resource usage metrics via CloudWatch." + COMPAT + "not used yet.", {"type": "boolean"})
 
     @classmethod
-    def from_section(cls, section: Optional[Dict[str, Any]]) -> "AwsConfig":
+    def from_section(cls, values: Optional[Dict[str, Any]]) -> "AwsConfig":
         """The config from the worker's ``aws`` section; missing or null keys take their default
         (null stays null where null means something)."""
-        section = section or {}
-        values = {}
-        for f in fields(cls):
-            if f.name in section and (section[f.name] is not None or _allows_null(f.metadata["schema"])):
-                values[f.name] = section[f.name]
-        return cls(**values)
+        return section.from_section(cls, values)
 
     def tasks_per_service(self, service: str) -> int:
         return int((self.resource_pool_tasks_per_service or {}).get(service,
                                                                      self.resource_pool_tasks_per_service_default))
 
 
-def _allows_null(schema: Dict[str, Any]) -> bool:
-    kind = schema.get("type")
-    return isinstance(kind, list) and "null" in kind
-
-
-def _default(f) -> Any:
-    return f.default_factory() if f.default is MISSING else f.default
-
-
 def config_schema() -> Dict[str, Any]:
     """JSON schema (draft 2020-12) of the ``aws`` section, every property with default and description."""
-    properties = {}
-    for f in fields(AwsConfig):
-        properties[f.name] = {**f.metadata["schema"], "default": _default(f), "description": f.metadata["description"]}
-    return {"$schema": JSON_SCHEMA_DIALECT, "title": "aws", "description": "Amazon Web Services collector",
-            "type": "object", "properties": properties, "additionalProperties": False}
+    return section.config_schema(AwsConfig, "aws", "Amazon Web Services collector")
 
 
 def default_section() -> Dict[str, Any]:
-    return {f.name: _default(f) for f in fields(AwsConfig)}
+    return section.default_section(AwsConfig)

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Dict, Optional, Tuple
 
 import boto3
-import botocore.session
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 
-from collectors.aws.clients import new_client
+from collectors.aws.clients import core_session, new_client
 from collectors.aws.config import AwsConfig
 
 DEFAULT_STS_REGION = "us-east-1"
@@ -54,7 +53,7 @@ def base_session(config: AwsConfig, profile: Optional[str] = None) -> boto3.Sess
         if session is None:
             session = boto3.Session(profile_name=profile, aws_access_key_id=config.access_key_id,
                                     aws_secret_access_key=config.secret_access_key if config.access_key_id else None,
-                                    region_name=home_region(config))
+                                    region_name=home_region(config), botocore_session=core_session())
             _base_sessions[key] = session
         return session
 
@@ -121,7 +120,7 @@ def _new_assumed_session(base: boto3.Session, config: AwsConfig, arn: str, exter
         metadata=fetch(), refresh_using=fetch, method=_AssumedRoleProvider.METHOD,
         advisory_timeout=min(ADVISORY_REFRESH_SECONDS, lifetime // 4),
         mandatory_timeout=min(MANDATORY_REFRESH_SECONDS, lifetime // 6))
-    core = botocore.session.Session()
+    core = core_session()
     core.get_component("credential_provider").insert_before("env", _AssumedRoleProvider(credentials))
     return boto3.Session(botocore_session=core, region_name=home_region(config))
 

@@ -1,12 +1,15 @@
-"""Regenerate ``model.json`` (the collector's model kinds) from the reference capture's model.
+"""Regenerate ``model.json`` (the collector's model) from the reference's model and kinds catalog, for
+the kinds of the table:
 
-    python -m collectors.aws.gen_model /work/shared/reference/capture-3.9.0/model.json
+    python -m collectors.aws.gen_model [--check] [REFERENCE_DIR]
 
-Kind names and property types are facts users' searches rely on, so they are taken from the reference
-model, not retyped: the ``aws_*`` kinds this collector emits, every ``aws_*`` kind they need (bases,
-complex property kinds), with ``successor_kinds`` pruned to kinds present in the result. The property
-types of the worker's base kinds are kept apart (``base_properties``) because ``shape`` needs them to
-coerce values; those kinds themselves are the worker's to declare.
+REFERENCE_DIR holds ``capture-3.9.0/model.json`` and ``aws-kinds-3.9.0.json`` (default:
+``/work/shared/reference``). Kind names, property types and the ARN and console-link templates are facts
+users' searches and links rely on, so they are taken from the reference, not retyped. The kinds written
+are the table's and every kind they reach through bases, property types and successor kinds, each
+exactly as the reference defines it (the core wants every successor kind defined). The worker's base
+kinds they build on are kept apart (``base_kinds``), for shaping only: the worker declares those.
+``--check`` exits 1 when ``model.json`` is not what the table and the reference give.
 """
 from __future__ import annotations
 
@@ -16,9 +19,8 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Set
 
-from collectors.aws.kinds import EMITTED_KINDS
-
 OUT = Path(__file__).with_name("model.json")
+DEFAULT_REFERENCE = Path("/work/shared/reference")
 TYPE_PARTS = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
@@ -26,55 +28,55 @@ def referenced_kinds(kind: dict) -> Set[str]:
     names = set(kind.get("bases") or [])
     for prop in kind.get("properties") or []:
         names.update(TYPE_PARTS.findall(prop["kind"]))
+    for successors in (kind.get("successor_kinds") or {}).values():
+        names.update(successors)
     return names
 
 
-def closure(by_name: Dict[str, dict], roots: Iterable[str], keep) -> List[str]:
-    """Every kind reachable from ``roots`` through bases and property types, for which ``keep`` holds."""
-    seen: List[str] = []
+def closure(by_name: Dict[str, dict], roots: Iterable[str]) -> List[str]:
+    """Every kind reachable from ``roots`` through bases, property types and successor kinds."""
+    seen: Set[str] = set()
     todo = list(roots)
     while todo:
-        name = todo.pop(0)
-        if name in seen or name not in by_name or not keep(name):
+        name = todo.pop()
+        if name in seen or name not in by_name:
             continue
-        seen.append(name)
-        todo.extend(sorted(referenced_kinds(by_name[name])))
-    return seen
+        seen.add(name)
+        todo.extend(referenced_kinds(by_name[name]))
+    return sorted(seen)
 
 
-def prune_successors(kind: dict, present: Set[str]) -> dict:
-    successors = kind.get("successor_kinds")
-    if not successors:
-        return kind
-    pruned = {edge: [k for k in kinds if k in present] for edge, kinds in successors.items()}
-    return {**kind, "successor_kinds": {edge: kinds for edge, kinds in pruned.items() if kinds} or None}
-
-
-def generate(reference_model: Path) -> dict:
-    by_name = {k["fqn"]: k for k in json.loads(reference_model.read_text())}
-    missing = [k for k in EMITTED_KINDS if k not in by_name]
+def generate(reference: Path, kind_names: List[str]) -> dict:
+    by_name = {k["fqn"]: k for k in json.loads((reference / "capture-3.9.0" / "model.json").read_text())}
+    catalog = {k["kind"]: k for k in json.loads((reference / "aws-kinds-3.9.0.json").read_text())}
+    missing = [k for k in kind_names if k not in by_name]
     if missing:
         raise SystemExit(f"kinds not in the reference model: {missing}")
-    aws = closure(by_name, EMITTED_KINDS, lambda n: n.startswith("aws_"))
-    present = set(aws)
-    base = closure(by_name, [b for n in aws for b in by_name[n].get("bases") or []],
-                   lambda n: not n.startswith("aws_"))
-    base_properties = {n: {p["name"]: p["kind"] for p in by_name[n].get("properties") or []
-                           if not p.get("synthetic")}
-                       for n in base}
-    base_bases = {n: by_name[n].get("bases") or [] for n in base}
-    enums = {n: by_name[n]["enum"] for n in base if by_name[n].get("enum")}
+    reached = closure(by_name, kind_names)
+    templates = {name: {"arn": catalog[name].get("arn_tpl"), "link": catalog[name].get("provider_link_tpl")}
+                 for name in reached if name in catalog}
     return {
-        "kinds": [prune_successors(by_name[n], present) for n in aws],
-        "base_properties": base_properties,
-        "base_bases": base_bases,
-        "base_enums": enums,
+        "kinds": [by_name[n] for n in reached if n.startswith("aws_")],
+        "base_kinds": [by_name[n] for n in reached if not n.startswith("aws_")],
+        "templates": {k: {w: t for w, t in v.items() if t} for k, v in templates.items() if any(v.values())},
     }
 
 
 def main(argv: List[str]) -> int:
-    source = Path(argv[0] if argv else "/work/shared/reference/capture-3.9.0/model.json")
-    OUT.write_text(json.dumps(generate(source), indent=1, sort_keys=False) + "\n")
+    from collectors.aws.table import KINDS
+
+    check = "--check" in argv
+    args = [a for a in argv if a != "--check"]
+    reference = Path(args[0]) if args else DEFAULT_REFERENCE
+    text = json.dumps(generate(reference, ["aws_account", "aws_region"] + [k.name for k in KINDS]), indent=0,
+                      sort_keys=True) + "\n"
+    if check:
+        current = OUT.read_text() if OUT.exists() else ""
+        if current != text:
+            print(f"{OUT} is not current: run python -m collectors.aws.gen_model")
+            return 1
+        return 0
+    OUT.write_text(text)
     print(f"wrote {OUT}")
     return 0
 

@@ -7,14 +7,14 @@ region, whose id is the partition's main region: their client goes there.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from collectors.aws.accounts import session_for_account_id
 from collectors.aws.clients import clients_for
 from collectors.aws.config import AwsConfig
+from collectors.aws.kind import Kind
 from collectors.aws.regions import global_region_id
-from collectors.aws.resources import ACTIONS
-from collectors.aws.resources.base import KindActions
+from collectors.aws.table import BY_NAME
 
 Json = Dict[str, Any]
 
@@ -28,22 +28,22 @@ def _ancestor_id(node: Json, which: str) -> Optional[str]:
     return str(value) if value is not None else None
 
 
-def _target(config: AwsConfig, node: Json):
+def _target(config: AwsConfig, node: Json) -> Tuple[Kind, Json, Any]:
     reported = node.get("reported") or {}
     kind = reported.get("kind")
-    actions: Optional[KindActions] = ACTIONS.get(kind)
-    if actions is None:
+    found: Optional[Kind] = BY_NAME.get(kind)
+    if found is None:
         raise UnsupportedAction(f"aws: kind {kind} is not handled by this collector")
     account_id = _ancestor_id(node, "account")
     if not account_id:
         raise ValueError(f"aws: node {node.get('id')} ({kind} {reported.get('id')}) has no account ancestor")
     region = _ancestor_id(node, "region")
-    if actions.is_global or not region:
+    if found.is_global or not region:
         partition = str(reported.get("arn") or "arn:aws").split(":")[1] or "aws"
-        region = region if actions.is_global and region else global_region_id(partition)
+        region = region if found.is_global and region else global_region_id(partition)
     session = session_for_account_id(config, account_id)
-    client = clients_for(session, config).get(actions.service, region)
-    return actions, reported, client
+    client = clients_for(session, config).get(found.client_service, region)
+    return found, reported, client
 
 
 def _describe(node: Json) -> str:
@@ -53,24 +53,24 @@ def _describe(node: Json) -> str:
 
 
 def update_tag(config: AwsConfig, node: Json, key: str, value: Optional[str]) -> bool:
-    actions, reported, client = _target(config, node)
-    if actions.update_tag is None:
+    kind, reported, client = _target(config, node)
+    if kind.tags.update is None:
         raise UnsupportedAction(f"aws: {_describe(node)} cannot carry tags")
-    actions.update_tag(client, reported, key, "" if value is None else str(value))
+    kind.tags.update(client, reported, key, "" if value is None else str(value))
     return True
 
 
 def delete_tag(config: AwsConfig, node: Json, key: str) -> bool:
-    actions, reported, client = _target(config, node)
-    if actions.delete_tag is None:
+    kind, reported, client = _target(config, node)
+    if kind.tags.delete is None:
         raise UnsupportedAction(f"aws: {_describe(node)} cannot carry tags")
-    actions.delete_tag(client, reported, key)
+    kind.tags.delete(client, reported, key)
     return True
 
 
 def delete_resource(config: AwsConfig, node: Json) -> bool:
-    actions, reported, client = _target(config, node)
-    if actions.delete is None:
+    kind, reported, client = _target(config, node)
+    if kind.delete is None:
         raise UnsupportedAction(f"aws: {_describe(node)} cannot be deleted by this collector")
-    actions.delete(client, reported)
+    kind.delete(client, reported)
     return True

@@ -97,12 +97,14 @@ class GraphBuilder:
 
     def add_node(self, reported: dict, *, region: Optional[str] = None, zone: Optional[str] = None,
                  key_extra: tuple = (), metadata: Optional[dict] = None, desired: Optional[dict] = None,
-                 parent: Optional[str] = None) -> str:
+                 parent: Optional[str] = None, usage: Optional[dict] = None, key: Optional[tuple] = None) -> str:
         """Add one resource. ``reported`` needs ``kind`` and ``id``; ``region``/``zone`` are the ids of
-        its region and zone (they are part of the node id); ``parent`` adds a default edge parent → node.
-        Returns the node id."""
+        its region and zone (they are part of the node id); ``parent`` adds a default edge parent → node;
+        ``usage`` is ``{metric: {stat: number}}`` (the core keeps it as usage datapoints). The node id
+        hashes ``(kind, cloud, account, region, zone, *key)``, ``key`` being ``(id, *key_extra)`` unless
+        given (some kinds of the reference order their key differently). Returns the node id."""
         self._require_account()
-        nid = self._write_node(reported, region, zone, key_extra, metadata, desired)
+        nid = self._write_node(reported, region, zone, key_extra, metadata, desired, usage, key)
         if parent is not None:
             self.add_edge(parent, nid)
         return nid
@@ -172,12 +174,13 @@ class GraphBuilder:
     # ---- internals -----------------------------------------------------------------------------
 
     def _write_node(self, reported: dict, region: Optional[str], zone: Optional[str], key_extra: tuple,
-                    metadata: Optional[dict], desired: Optional[dict]) -> str:
+                    metadata: Optional[dict], desired: Optional[dict], usage: Optional[dict] = None,
+                    key: Optional[tuple] = None) -> str:
         if "kind" not in reported or reported.get("id") is None:
             raise GraphError(f"a node needs 'kind' and 'id' in reported: {str(reported)[:200]}")
         kind = reported["kind"]
         rid = str(reported["id"])
-        nid = node_id(kind, self.cloud, self.account, region, zone, rid, *key_extra)
+        nid = node_id(kind, self.cloud, self.account, region, zone, *(key or (rid, *key_extra)))
         # the line is assembled by hand around the encoded parts: node ids need no escaping, and the
         # fixed metadata of most nodes is a constant (this runs for every node)
         line = '{"id":"' + nid + '","reported":' + dumps(reported_doc(reported, rid))
@@ -187,6 +190,8 @@ class GraphBuilder:
             line += ',"metadata":' + dumps({**PLAIN_METADATA, **clean_value(metadata)})
         else:
             line += PLAIN_METADATA_PART
+        if usage:
+            line += ',"usage":' + dumps(clean_value(usage))
         self.out.write(line + "}\n")
         self._known.add(self._slot(nid))
         return nid

@@ -1,45 +1,13 @@
-"""The two records every resource module fills: how to collect a resource type, and how to tag and
-delete the kinds it emits."""
+"""What the ``get`` functions of the resource modules share: paging, and detail calls whose error means
+"not configured" rather than a failure."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Collection, Optional
 
-from collectors.aws.shaped import Scope, Shaped
+from botocore.exceptions import ClientError
 
-Client = Any  # a boto3 client; typed loosely because boto3 generates the classes at runtime
-Json = Dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ResourceType:
-    """One unit of collection (and of failure): one API family, one region.
-
-    ``get`` does the calls (and only the calls); ``transform`` turns what ``get`` returned into nodes
-    and links without any I/O. ``is_global`` types run once per account, in the global region."""
-
-    name: str
-    service: str
-    get: Callable[[Client], Any]
-    transform: Callable[[Any, Scope], Shaped]
-    is_global: bool = False
-
-
-TagUpdate = Callable[[Client, Json, str, str], None]
-TagDelete = Callable[[Client, Json, str], None]
-Delete = Callable[[Client, Json], None]
-
-
-@dataclass(frozen=True)
-class KindActions:
-    """How to change a resource of one kind, given the node's ``reported`` and a client of ``service``
-    in the node's account and region (the global region for ``is_global`` kinds)."""
-
-    service: str
-    update_tag: Optional[TagUpdate] = None
-    delete_tag: Optional[TagDelete] = None
-    delete: Optional[Delete] = None
-    is_global: bool = False
+from collectors.aws.clients import error_code
+from collectors.aws.kind import Client, Json
 
 
 def paginate(client: Client, operation: str, result_key: str, **params: Any) -> list:
@@ -50,6 +18,11 @@ def paginate(client: Client, operation: str, result_key: str, **params: Any) -> 
     return items
 
 
-def error_code(exc: BaseException) -> str:
-    response = getattr(exc, "response", None) or {}
-    return str((response.get("Error") or {}).get("Code") or type(exc).__name__)
+def optional(call: Callable[..., Json], codes: Collection[str], **params: Any) -> Optional[Json]:
+    """The answer of a detail call, None when it fails with one of ``codes`` (the setting does not exist)."""
+    try:
+        return call(**params)
+    except ClientError as e:
+        if error_code(e) in codes:
+            return None
+        raise

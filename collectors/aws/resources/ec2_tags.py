@@ -1,10 +1,7 @@
 """EC2 resources share one tagging API (CreateTags/DeleteTags on the resource id)."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
-
-from collectors.aws.resources.base import Client, Json
-from collectors.aws.shaped import tag_dict
+from collectors.aws.kind import Client, Json, Tagging
 
 
 def ec2_resource_id(reported: Json) -> str:
@@ -22,7 +19,5 @@ def delete_ec2_tag(client: Client, reported: Json, key: str) -> None:
     client.delete_tags(Resources=[ec2_resource_id(reported)], Tags=[{"Key": key}])
 
 
-def name_and_tags(item: Dict[str, Any], fallback: Optional[str] = None, tag_key: str = "Tags"):
-    """The ``Name`` tag is the resource's name in the EC2 console; without one, its id."""
-    tags = tag_dict(item.get(tag_key))
-    return tags.get("Name") or fallback, tags
+EC2_TAGS = Tagging("Tags", update=update_ec2_tag, delete=delete_ec2_tag)
+NIC_TAGS = Tagging("TagSet", update=update_ec2_tag, delete=delete_ec2_tag)  # interfaces list theirs as TagSet

@@ -1,0 +1,89 @@
+"""A collector's pluggy hook implementations, written once: each per-cloud hook answers for its own cloud
+and returns None for every other one (the hooks are ``firstresult``), and hands the hook the typed config
+section instead of the raw dict.
+
+A collector builds one ``CloudPlugin`` from plain functions and points its entry point at it::
+
+    plugin = CloudPlugin("mycloud", info=..., config=MyConfig.from_section, list_accounts=..., ...)
+
+    [options.entry_points]
+    resotoworker.collectors =
+        mycloud = my_package:plugin
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, List, Optional
+
+from hookspecs import Account, Builder, CollectorInfo, Json, Progress, hookimpl
+
+NodeAction = Callable[[Any, Json], Any]
+
+
+def report_retries(progress: Progress, retries: Dict[str, int]) -> None:
+    """Hand the SDK's retries (reason → count) to ``progress.retried``, optional on the Progress protocol."""
+    retried = getattr(progress, "retried", None)
+    if retried is None:
+        return
+    for reason, count in sorted(retries.items()):
+        if count:
+            retried(count, reason)
+
+
+@dataclass(frozen=True)
+class CloudPlugin:
+    """The hooks of the collector for ``cloud``. ``config`` turns the section into the typed config every
+    other function takes first. Tag and delete functions may be left out: the hook then answers None, and
+    the worker reports that nobody handles the node's cloud that way."""
+
+    cloud: str
+    info: Callable[[], CollectorInfo]
+    config: Callable[[Optional[Json]], Any]
+    list_accounts: Callable[[Any], List[Account]]
+    collect_account: Callable[[Any, Account, Builder, Progress], None]
+    update_tag: Optional[Callable[[Any, Json, str, Optional[str]], bool]] = None
+    delete_tag: Optional[Callable[[Any, Json, str], bool]] = None
+    delete_resource: Optional[NodeAction] = None
+    preload: Optional[Callable[[], None]] = None
+
+    @hookimpl
+    def resotoworker_collector(self) -> CollectorInfo:
+        return self.info()
+
+    @hookimpl
+    def resotoworker_preload(self) -> None:
+        if self.preload is not None:
+            self.preload()
+
+    @hookimpl
+    def resotoworker_list_accounts(self, cloud: str, config: Json) -> Optional[List[Account]]:
+        if cloud != self.cloud:
+            return None
+        return self.list_accounts(self.config(config))
+
+    @hookimpl
+    def resotoworker_collect_account(self, cloud: str, config: Json, account: Account, builder: Builder,
+                                     progress: Progress, task: Json) -> Optional[bool]:
+        if cloud != self.cloud:
+            return None
+        self.collect_account(self.config(config), account, builder, progress)
+        return True
+
+    @hookimpl
+    def resotoworker_update_tag(self, cloud: str, config: Json, node: Json, key: str,
+                                value: Optional[str]) -> Optional[bool]:
+        if cloud != self.cloud or self.update_tag is None:
+            return None
+        return self.update_tag(self.config(config), node, key, value)
+
+    @hookimpl
+    def resotoworker_delete_tag(self, cloud: str, config: Json, node: Json, key: str) -> Optional[bool]:
+        if cloud != self.cloud or self.delete_tag is None:
+            return None
+        return self.delete_tag(self.config(config), node, key)
+
+    @hookimpl
+    def resotoworker_delete_resource(self, cloud: str, config: Json, node: Json) -> Optional[bool]:
+        if cloud != self.cloud or self.delete_resource is None:
+            return None
+        return self.delete_resource(self.config(config), node)
