@@ -1,13 +1,18 @@
-"""What the ``get`` functions of the resource modules share: paging, and detail calls whose error means
-"not configured" rather than a failure."""
+"""What the ``get`` functions of the resource modules share: paging, detail calls per item run a few at a
+time (``for_each``), and detail calls whose error means "not configured" rather than a failure."""
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Optional
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Collection, Iterable, List, Optional, TypeVar
 
 from botocore.exceptions import ClientError
 
 from collectors.aws.clients import error_code
 from collectors.aws.kind import Client, Json
+
+T = TypeVar("T")
+R = TypeVar("R")
+DETAIL_CALLS_AT_ONCE = 10  # per get; the account's pool and botocore's connection pool bound the rest
 
 
 def paginate(client: Client, operation: str, result_key: str, **params: Any) -> list:
@@ -26,3 +31,13 @@ def optional(call: Callable[..., Json], codes: Collection[str], **params: Any) -
         if error_code(e) in codes:
             return None
         raise
+
+
+def for_each(items: Iterable[T], call: Callable[[T], R], at_once: int = DETAIL_CALLS_AT_ONCE) -> List[R]:
+    """``call(item)`` for every item, a few at a time (detail calls per item would otherwise add up their
+    latencies); results in the items' order. The first failure is raised, like a plain loop would."""
+    items = list(items)
+    if len(items) <= 1:
+        return [call(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(at_once, len(items)), thread_name_prefix="aws-detail") as pool:
+        return list(pool.map(call, items))
