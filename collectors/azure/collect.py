@@ -24,6 +24,7 @@ from collectors.azure.config import AzureConfig
 from collectors.azure.listing import get_locations, get_provider_collection, get_resource_groups, get_resources
 from collectors.azure.transform import (DETAILED_TYPES, VIRTUAL_MACHINE_TYPE, attached_disk_ids, transform_location,
                                         transform_resource, transform_resource_group, transform_subscription)
+from collectors.common.plugin import report_retries
 from hookspecs import Account, Builder, Progress
 
 Json = Dict[str, Any]
@@ -90,17 +91,9 @@ def collect_account(config: AzureConfig, account: Account, builder: Builder, pro
         _collect(config, account, builder, progress, subscription_id, account_node, client)
     finally:
         try:
-            _report_retries(progress, client, subscription_client(config))
+            report_retries(progress, take_retries(client, subscription_client(config)))
         except Exception:  # counting retries must never fail or mask the collect
             pass
-
-
-def _report_retries(progress: Progress, *clients: Any) -> None:
-    """Hand azure-core's retries to ``progress.retried`` (optional on the Progress protocol)."""
-    retried = getattr(progress, "retried", None)
-    for reason, count in sorted(take_retries(*clients).items()):
-        if count and retried is not None:
-            retried(count, reason)
 
 
 def _collect(config: AzureConfig, account: Account, builder: Builder, progress: Progress, subscription_id: str,

@@ -2,22 +2,13 @@
 a typed, read-only view of it."""
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+from collectors.common import config as section
+from collectors.common.config import NULLABLE_STRING, NULLABLE_STRINGS, option as _option
+
 PUBLIC_CLOUD_URL = "https://management.azure.com"
-
-
-def _option(default: Any, description: str, schema: Dict[str, Any]) -> Any:
-    meta = {"description": description, "schema": schema}
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-NULLABLE_STRING = {"type": ["string", "null"]}
-NULLABLE_STRINGS = {"type": ["array", "null"], "items": {"type": "string"}}
 
 
 @dataclass(frozen=True)
@@ -70,28 +61,16 @@ class AzureConfig:
         {"type": "integer", "minimum": 1})
 
     @classmethod
-    def from_section(cls, section: Optional[Dict[str, Any]]) -> "AzureConfig":
+    def from_section(cls, values: Optional[Dict[str, Any]]) -> "AzureConfig":
         """The config from the worker's ``azure`` section; missing keys (and nulls where null means
         nothing) take their default."""
-        section = section or {}
-        values = {}
-        for f in fields(cls):
-            if f.name in section and (section[f.name] is not None or "null" in f.metadata["schema"]["type"]):
-                values[f.name] = section[f.name]
-        return cls(**values)
-
-
-def _default(f) -> Any:
-    return f.default_factory() if f.default is MISSING else f.default
+        return section.from_section(cls, values)
 
 
 def config_schema() -> Dict[str, Any]:
     """JSON schema (draft 2020-12) of the ``azure`` section, every property with default and description."""
-    properties = {f.name: {**f.metadata["schema"], "default": _default(f), "description": f.metadata["description"]}
-                  for f in fields(AzureConfig)}
-    return {"$schema": JSON_SCHEMA_DIALECT, "title": "azure", "description": "Microsoft Azure collector",
-            "type": "object", "properties": properties, "additionalProperties": False}
+    return section.config_schema(AzureConfig, "azure", "Microsoft Azure collector")
 
 
 def default_section() -> Dict[str, Any]:
-    return {f.name: _default(f) for f in fields(AzureConfig)}
+    return section.default_section(AzureConfig)

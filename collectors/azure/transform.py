@@ -2,8 +2,10 @@
 model's kinds. Pure: no I/O, no SDK, testable on literal dicts."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Any, Dict, Optional
+
+from collectors.common.model import parse_time
+from collectors.common.tags import tag_dict
 
 Json = Dict[str, Any]
 
@@ -29,30 +31,6 @@ POWER_STATE_TO_INSTANCE_STATUS = {
 }
 
 
-def parse_time(value: Any) -> Optional[datetime]:
-    """An ARM timestamp (``2024-01-02T03:04:05.1234567+00:00``, ``…Z``) as an aware UTC datetime."""
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        text = str(value).strip().replace("z", "Z")
-        if text.endswith("Z"):
-            text = text[:-1] + "+00:00"
-        head, sep, tail = text.partition(".")
-        if sep:  # Python before 3.11 and ARM disagree on fraction length: keep microseconds
-            digits = len(tail) - len(tail.lstrip("0123456789"))
-            tail = tail[:min(digits, 6)] + tail[digits:]
-            text = head + "." + tail if tail[:1].isdigit() else head + tail
-        try:
-            parsed = datetime.fromisoformat(text)
-        except ValueError:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
-
-
 def _int(value: Any) -> Optional[int]:
     try:
         return None if value is None or isinstance(value, bool) else int(value)
@@ -65,12 +43,8 @@ def _ref_id(value: Any) -> Optional[str]:
     return value.get("id") if isinstance(value, dict) else None
 
 
-def _tags(raw: Json) -> Dict[str, str]:
-    return {str(k): "" if v is None else str(v) for k, v in (raw.get("tags") or {}).items()}
-
-
 def _common(raw: Json, kind: str) -> Json:
-    return {"kind": kind, "id": raw["id"], "name": raw.get("name") or raw["id"], "tags": _tags(raw),
+    return {"kind": kind, "id": raw["id"], "name": raw.get("name") or raw["id"], "tags": tag_dict(raw.get("tags")),
             "ctime": parse_time(raw.get("createdTime")), "mtime": parse_time(raw.get("changedTime"))}
 
 
@@ -81,7 +55,7 @@ def transform_subscription(raw: Json) -> Json:
     sub_id = raw["subscriptionId"]
     policies = raw.get("subscriptionPolicies") or {}
     return {
-        "kind": SUBSCRIPTION_KIND, "id": sub_id, "name": raw.get("displayName") or sub_id, "tags": _tags(raw),
+        "kind": SUBSCRIPTION_KIND, "id": sub_id, "name": raw.get("displayName") or sub_id, "tags": tag_dict(raw.get("tags")),
         "subscription_id": sub_id, "display_name": raw.get("displayName"), "state": raw.get("state"),
         "tenant_id": raw.get("tenantId"), "authorization_source": raw.get("authorizationSource"),
         "managed_by_tenants": [t["tenantId"] for t in raw.get("managedByTenants") or [] if t.get("tenantId")],

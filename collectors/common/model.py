@@ -55,8 +55,13 @@ def utc_text(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime(TIME_FORMAT)
 
 
-def parse_time(text: str) -> Optional[str]:
-    """API timestamps in their many ISO 8601 spellings (``…54.907379000Z``, ``…03.523+0000``) as UTC text."""
+def parse_time(text: Any) -> Optional[str]:
+    """API timestamps in their many ISO 8601 spellings (``…54.907379000Z``, ``…03.523+0000``, a datetime) as
+    UTC text; None for anything else."""
+    if isinstance(text, datetime):
+        return utc_text(text)
+    if not isinstance(text, str):
+        return None
     match = ISO_TIME.match(text.strip())
     if not match:
         return None

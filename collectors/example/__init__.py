@@ -10,7 +10,8 @@ from typing import Any, Dict, List, Optional
 
 from collectors.example.cloud import ExampleCloud
 from collectors.example.model import ACCOUNT_KIND, MODEL
-from hookspecs import Account, Builder, CollectorInfo, Progress, hookimpl
+from collectors.common.plugin import CloudPlugin
+from hookspecs import Account, Builder, CollectorInfo, Progress
 
 CLOUD = "example"
 Json = Dict[str, Any]
@@ -83,19 +84,10 @@ def add_region_resources(builder: Builder, region_node: str, region: str, record
             builder.add_edge(node, ids[record["instance"]], "delete")
 
 
-# ---- hooks ---------------------------------------------------------------------------------------
+# ---- what the hooks call --------------------------------------------------------------------------
 
 
-@hookimpl
-def resotoworker_collector() -> CollectorInfo:
-    return CollectorInfo(cloud=CLOUD, config_schema=CONFIG_SCHEMA, model=MODEL, account_kind=ACCOUNT_KIND,
-                         description="Synthetic example cloud (no network), for trying the worker out")
-
-
-@hookimpl
-def resotoworker_list_accounts(cloud: str, config: Json) -> Optional[List[Account]]:
-    if cloud != CLOUD:
-        return None
+def list_accounts(config: Json) -> List[Account]:
     return [Account(id=a["id"], name=a["name"]) for a in ExampleCloud(config).list_accounts()]
 
 
@@ -113,11 +105,7 @@ def _fail(mode: str) -> None:
     raise RuntimeError("simulated failure of this account (example.fail_account)")
 
 
-@hookimpl
-def resotoworker_collect_account(cloud: str, config: Json, account: Account, builder: Builder,
-                                 progress: Progress, task: Json) -> Optional[bool]:
-    if cloud != CLOUD:
-        return None
+def collect_account(config: Json, account: Account, builder: Builder, progress: Progress) -> None:
     api = ExampleCloud(config)
     builder.add_account(transform_account(account))
     regions = api.list_regions(account.id)
@@ -128,7 +116,6 @@ def resotoworker_collect_account(cloud: str, config: Json, account: Account, bui
         region_node = builder.add_region(transform_region(region))
         add_region_resources(builder, region_node, region["id"], api.list_resources(account.id, region["id"]))
         progress.done(region["id"])
-    return True
 
 
 def _node_account(node: Json) -> str:
@@ -138,25 +125,27 @@ def _node_account(node: Json) -> str:
     return account
 
 
-@hookimpl
-def resotoworker_delete_resource(cloud: str, config: Json, node: Json) -> Optional[bool]:
-    if cloud != CLOUD:
-        return None
+def delete_resource(config: Json, node: Json) -> bool:
     ExampleCloud(config).delete(_node_account(node), node["reported"]["id"])
     return True
 
 
-@hookimpl
-def resotoworker_update_tag(cloud: str, config: Json, node: Json, key: str, value: Optional[str]) -> Optional[bool]:
-    if cloud != CLOUD:
-        return None
+def update_tag(config: Json, node: Json, key: str, value: Optional[str]) -> bool:
     ExampleCloud(config).set_tag(_node_account(node), node["reported"]["id"], key, "" if value is None else value)
     return True
 
 
-@hookimpl
-def resotoworker_delete_tag(cloud: str, config: Json, node: Json, key: str) -> Optional[bool]:
-    if cloud != CLOUD:
-        return None
+def delete_tag(config: Json, node: Json, key: str) -> bool:
     ExampleCloud(config).set_tag(_node_account(node), node["reported"]["id"], key, None)
     return True
+
+
+def info() -> CollectorInfo:
+    return CollectorInfo(cloud=CLOUD, config_schema=CONFIG_SCHEMA, model=MODEL, account_kind=ACCOUNT_KIND,
+                         description="Synthetic example cloud (no network), for trying the worker out")
+
+
+# the worker hands the section validated and with its defaults: the plain dict is the config
+plugin = CloudPlugin(CLOUD, info=info, config=lambda section: dict(section or {}), list_accounts=list_accounts,
+                     collect_account=collect_account, update_tag=update_tag, delete_tag=delete_tag,
+                     delete_resource=delete_resource)

@@ -90,6 +90,6 @@ def org_config(**overrides) -> dict:
 
 def collect_into_file(section: dict, account, path: Path, progress: RecordingProgress = None) -> Collected:
     """Run the aws ``resotoworker_collect_account`` hook into a GraphBuilder writing ``path``."""
-    import collectors.aws as plugin
+    from collectors.aws import plugin
 
     return collect_into(plugin, "aws", section, account, path, progress)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import boto3
 import pytest
 
-import collectors.aws as plugin
+from collectors.aws import plugin
 from collectors.aws.accounts import AccountUnreachable, account_session, session_for_account_id
 from collectors.aws.config import AwsConfig
 from collectors.aws.credentials import identity

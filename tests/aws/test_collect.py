@@ -7,7 +7,7 @@ from typing import Dict
 
 import pytest
 
-import collectors.aws as plugin
+from collectors.aws import plugin
 from collectors.aws.model import model_kinds
 from worker.graph.ids import cloud_id, node_id, root_id
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-import collectors.aws as plugin
+from collectors.aws import plugin
 from collectors.aws.accounts import AccountUnreachable
 from collectors.aws.clients import forget_clients
 from collectors.aws.credentials import forget_cached_credentials

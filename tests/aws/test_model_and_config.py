@@ -9,7 +9,7 @@ import jsonschema
 import pluggy
 import pytest
 
-import collectors.aws as plugin
+from collectors.aws import plugin
 import hookspecs
 from collectors.aws.config import AwsConfig, config_schema, default_section
 from collectors.aws.kinds import EMITTED_KINDS

@@ -8,7 +8,7 @@ from typing import Dict, List
 
 import pytest
 
-import collectors.aws as plugin
+from collectors.aws import plugin
 from collectors.aws.mutate import UnsupportedAction
 from hookspecs import Account
 

@@ -24,6 +24,6 @@ def use_state(server, state):
 
 def collect_into_file(section: dict, account, path: Path) -> Collected:
     """Run the azure ``resotoworker_collect_account`` hook into a GraphBuilder writing ``path``."""
-    import collectors.azure as plugin
+    from collectors.azure import plugin
 
     return collect_into(plugin, "azure", section, account, path)

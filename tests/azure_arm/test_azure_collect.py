@@ -7,7 +7,7 @@ from typing import Dict
 
 import pytest
 
-import collectors.azure as plugin
+from collectors.azure import plugin
 from collectors.azure.model import model_kinds
 from worker.graph.merge import AccountSpool, MergeStream
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
-import collectors.azure as plugin
+from collectors.azure import plugin
 from collectors.azure.collect import SubscriptionCollectError
 
 from azure_arm.arm_estate import SUB_B, SUBSCRIPTIONS

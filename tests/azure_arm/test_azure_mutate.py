@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import collectors.azure as plugin
+from collectors.azure import plugin
 from collectors.azure.mutate import AzureOperationError
 
 from azure_arm.arm_estate import NEWEST_VM_VERSION, SUB_A, SUB_B, disk_id, vm_id

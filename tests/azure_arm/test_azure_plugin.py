@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from azure.core.exceptions import HttpResponseError
 
-import collectors.azure as plugin
+from collectors.azure import plugin
 from collectors.azure.config import AzureConfig, config_schema, default_section
 from collectors.azure.credentials import StaticTokenCredential, credential_for
 from worker.plugins import Collectors, plugin_manager

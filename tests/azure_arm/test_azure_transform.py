@@ -1,7 +1,6 @@
 """transform_* and the other pure helpers, on literal REST dicts."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
 from collectors.azure.accounts import choose_subscriptions
 from collectors.azure.api_versions import api_version_from_provider, newest_api_version
@@ -17,9 +16,9 @@ DISK_ID = f"{SUB}/resourceGroups/rg/providers/Microsoft.Compute/disks/d"
 
 
 def test_parse_time_reads_arm_timestamps_as_utc():
-    assert parse_time("2024-01-02T03:04:05.1234567Z") == datetime(2024, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
-    assert parse_time("2024-01-02T05:04:05+02:00") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    assert parse_time("2024-01-02T03:04:05") == datetime(2024, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    assert parse_time("2024-01-02T03:04:05.1234567Z") == "2024-01-02T03:04:05Z"
+    assert parse_time("2024-01-02T05:04:05+02:00") == "2024-01-02T03:04:05Z"
+    assert parse_time("2024-01-02T03:04:05") == "2024-01-02T03:04:05Z"
     assert parse_time(None) is None and parse_time("yesterday") is None
 
 
@@ -52,7 +51,7 @@ def test_generic_resource_keeps_type_location_sku_tags_ctime():
     assert node["kind"] == "azure_generic_resource" and node["type"] == "Microsoft.Storage/storageAccounts"
     assert node["location"] == "eastus" and node["tags"] == {"k": ""}
     assert node["sku"] == {"name": "Standard_LRS", "tier": "Standard", "family": None, "capacity": 2}
-    assert node["ctime"] == datetime(2024, 5, 1, tzinfo=timezone.utc)
+    assert node["ctime"] == "2024-05-01T00:00:00Z"
 
 
 def test_virtual_machine_with_and_without_details():
@@ -66,7 +65,7 @@ def test_virtual_machine_with_and_without_details():
     assert node["kind"] == "azure_virtual_machine" and node["instance_type"] == "Standard_D2s_v5"
     assert node["instance_status"] == "stopped" and node["virtual_machine_priority"] == "Spot"
     assert node["hardware_profile"] == {"vm_size": "Standard_D2s_v5"} and node["platform_fault_domain"] == 1
-    assert node["ctime"] == node["time_created"] == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert node["ctime"] == node["time_created"] == "2024-01-01T00:00:00Z"
     assert attached_disk_ids(detail) == [DISK_ID]
     bare = transform_virtual_machine(raw)
     assert bare["kind"] == "azure_virtual_machine" and bare["location"] == "westeurope"
