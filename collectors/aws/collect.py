@@ -18,7 +18,7 @@ import fnmatch
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,7 +28,8 @@ from collectors.aws.accounts import AccountUnreachable, account_session
 from collectors.aws.clients import Clients, clients_for, error_code
 from collectors.aws.config import AwsConfig
 from collectors.aws.credentials import identity
-from collectors.aws.kind import Json, Kind
+from collectors.aws.kind import Json, Kind, value
+from collectors.aws.metrics import Metered, Windows, duration, measure
 from collectors.aws.regions import GLOBAL_REGION_NAME, global_region_id, region_node, regions_to_collect
 from collectors.aws.shape import BadItem, Link, Ref, Scope, node
 from collectors.aws.table import Fetch, fetches, items_of
@@ -111,10 +112,45 @@ class ServiceLimits:
             return self._semaphores[key]
 
 
-def run_fetch(clients: Clients, limits: ServiceLimits, task: Task) -> Any:
+@dataclass
+class Fetched:
+    """What a task brought back: the ``get``'s answer, the CloudWatch figures of its kinds' resources (kind →
+    resource id → figures) and the errors of those measurements (kind → error)."""
+
+    result: Any
+    metered: Dict[str, Dict[str, Metered]] = field(default_factory=dict)
+    metric_errors: Dict[str, BaseException] = field(default_factory=dict)
+
+
+def run_fetch(clients: Clients, limits: ServiceLimits, task: Task, windows: Optional[Windows]) -> Fetched:
+    """The API calls of one task, on a pool thread: the fetch, then (with ``windows``) the CloudWatch figures of
+    the kinds that declare some."""
     service = task.fetch.service
     with limits.of(service, task.region):
-        return task.fetch.get(clients.get(service, task.region))
+        fetched = Fetched(task.fetch.get(clients.get(service, task.region)))
+    if windows is None:
+        return fetched
+    for kind in task.fetch.kinds:
+        if kind.usage is None and kind.activity is None:
+            continue
+        try:
+            items = {str(value(i, kind.id)): i for i in items_of(kind, fetched.result)
+                     if isinstance(i, dict) and value(i, kind.id) is not None}
+            with limits.of("cloudwatch", task.region):
+                fetched.metered[kind.name] = measure(clients.get("cloudwatch", task.region), kind.usage,
+                                                     kind.activity, items, windows)
+        except Exception as e:  # the resources still land, without their figures
+            fetched.metric_errors[kind.name] = e
+    return fetched
+
+
+def metric_windows(config: AwsConfig) -> Optional[Windows]:
+    """None when CloudWatch figures are not wanted."""
+    if not config.collect_usage_metrics:
+        return None
+    defaults = Windows()
+    return Windows(activity=duration(config.cloudwatch_metrics_for_atime_mtime_period, defaults.activity),
+                   granularity=duration(config.cloudwatch_metrics_for_atime_mtime_granularity, defaults.granularity))
 
 
 def first_line(error: BaseException) -> str:
@@ -196,8 +232,9 @@ class AccountCollector:
             return
         limits = ServiceLimits(self.config)
         workers = max(1, min(self.config.resource_pool_size, len(tasks)))
+        windows = metric_windows(self.config)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"aws-{self.account.id}") as pool:
-            futures: Dict[Future, Task] = {pool.submit(run_fetch, clients, limits, t): t for t in tasks}
+            futures: Dict[Future, Task] = {pool.submit(run_fetch, clients, limits, t, windows): t for t in tasks}
             try:
                 for future in as_completed(futures):
                     task = futures[future]
@@ -214,27 +251,31 @@ class AccountCollector:
     def add_result(self, task: Task, future: Future, partition: str) -> None:
         fetch = task.fetch
         try:
-            result = future.result()
+            fetched: Fetched = future.result()
         except Exception as e:  # one fetch failing must not cost the account
             self.report(task.region, fetch.service, fetch.name, e)
             return
+        for kind_name, error in fetched.metric_errors.items():
+            self.report_problem(task.region, f"{kind_name}: CloudWatch figures left out: {error_code(error)}: "
+                                             f"{first_line(error)}")
         scope = Scope(self.account.id, task.region, task.part, partition)
         for kind in fetch.kinds:
             try:
-                items = items_of(kind, result)
+                items = items_of(kind, fetched.result)
             except Exception as e:  # an answer of an unexpected shape
                 self.report(task.region, fetch.service, kind.name, e)
                 continue
+            metered = fetched.metered.get(kind.name) or {}
             for item in items:
-                self.add_item(task, kind, item, scope)
+                self.add_item(task, kind, item, scope, metered)
 
-    def add_item(self, task: Task, kind: Kind, item: Json, scope: Scope) -> None:
+    def add_item(self, task: Task, kind: Kind, item: Json, scope: Scope, metered: Dict[str, Metered]) -> None:
         problems: List[Problem] = []
         if not isinstance(item, dict):
             self.report_problem(task.region, f"{kind.name}: an item that is not an object: {str(item)[:80]}")
             return
         try:
-            made = node(kind, item, scope, problems)
+            made = node(kind, item, scope, problems, metered.get(str(value(item, kind.id))))
         except BadItem as e:
             self.report_problem(task.region, e)
             return
@@ -244,7 +285,7 @@ class AccountCollector:
         arn = reported.get("arn")
         node_id = self.builder.add_node(reported, region=task.region, parent=self.region_nodes[task.part],
                                         key_extra=(arn,) if arn else (), key=made.key,
-                                        metadata=made.metadata)
+                                        metadata=made.metadata, usage=made.usage)
         self.index.add(task.part, reported, node_id)
         if made.links:
             self.links.append((task.part, node_id, made.links))

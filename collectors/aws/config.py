@@ -97,12 +97,15 @@ class AwsConfig:
         max(2, os.cpu_count() or 2), "Number of accounts to scrape in parallel." + COMPAT + "resotoworker.pool_size "
         "decides.", {"type": "integer", "minimum": 1})
     cloudwatch_metrics_for_atime_mtime_period: str = _option(
-        "60d", "How far back to look for CloudWatch metrics for atime/mtime." + COMPAT + "not used yet.",
-        {"type": "string"})
+        "60d", "How far back to look in CloudWatch for the last read and write of volumes and databases that are "
+               "not in use (their atime and mtime); without any, the later of their creation and the start of "
+               "this period. A duration such as 60d or 12h.", {"type": "string", "pattern": r"^\s*(\d+\s*[smhdw]\s*)+$"})
     cloudwatch_metrics_for_atime_mtime_granularity: str = _option(
-        "1h", "Granularity of atime and mtime." + COMPAT + "not used yet.", {"type": "string"})
+        "1h", "Granularity of atime and mtime (CloudWatch period). Finer costs more datapoints per query.",
+        {"type": "string", "pattern": r"^\s*(\d+\s*[smhdw]\s*)+$"})
     collect_usage_metrics: bool = _option(
-        True, "Collect resource usage metrics via CloudWatch." + COMPAT + "not used yet.", {"type": "boolean"})
+        True, "Collect usage figures (CPU, network, disk, requests: the usage section of a node) and atime/mtime "
+              "from CloudWatch, with one batched GetMetricData per region and kind.", {"type": "boolean"})
 
     @classmethod
     def from_section(cls, values: Optional[Dict[str, Any]]) -> "AwsConfig":

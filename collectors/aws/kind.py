@@ -9,12 +9,15 @@ away (``props``; the rest is ``derived``: every property the kind declares whose
 Values (``id``, ``name``, ``arn``, ``props``, edge targets) are a *path* into the API item (``"VpcId"``,
 ``"State.Name"``, ``"Attachments[].VpcId"``) or a plain function of the item. Kinds that share one
 ``get`` function are fetched with one set of calls; ``items`` then picks the kind's items out of what
-``get`` returned (a key, or a pure function of the result). Everything irregular stays a plain function.
+``get`` returned (a key, or a pure function of the result). ``usage`` and ``activity`` declare CloudWatch
+figures (see ``metrics``). Everything irregular stays a plain function.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
+
+from collectors.aws.metrics import Activity, Usage
 
 Client = Any  # a boto3 client; typed loosely because boto3 generates the classes at runtime
 Json = Dict[str, Any]
@@ -112,8 +115,9 @@ class Kind:
     delete: Optional[Delete] = None
     mutate_service: Optional[str] = None  # the client tag and delete calls need, when not ``service``
     key: Optional[Callable[[Json, Json], tuple]] = None  # (item, reported) → node id key, when not (id, arn)
-    region_of: Optional[Callable[[Json], Optional[str]]] = None  # a global kind whose items live in regions
     only: Optional[Callable[[Json], bool]] = None  # items to keep (e.g. not the deleted ones)
+    usage: Optional[Usage] = None  # CloudWatch usage figures (with aws.collect_usage_metrics)
+    activity: Optional[Activity] = None  # atime/mtime from CloudWatch
 
     @property
     def is_global(self) -> bool:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote_plus
 
-from collectors.aws.kind import IN, OUT, Edge, Json, Kind, value, values
+from collectors.aws.kind import OUT, Edge, Json, Kind, value, values
+from collectors.aws.metrics import Metered
 from collectors.aws.model import model, template_of
 from collectors.common.model import Problem
 from collectors.common.tags import tag_dict
@@ -59,15 +60,17 @@ class Node:
     metadata: Optional[Json] = None
     key: Optional[tuple] = None
     links: List[Link] = field(default_factory=list)
+    usage: Optional[Json] = None
 
 
 class BadItem(ValueError):
     """An API item a node cannot be made of (no id)."""
 
 
-def node(kind: Kind, item: Json, scope: Scope, problems: Optional[List[Problem]] = None) -> Node:
-    """The node of one API item of ``kind``. A value that cannot take its property's type is left out and
-    added to ``problems``; an item without an id raises BadItem."""
+def node(kind: Kind, item: Json, scope: Scope, problems: Optional[List[Problem]] = None,
+         metered: Optional[Metered] = None) -> Node:
+    """The node of one API item of ``kind`` (with its CloudWatch figures, if measured). A value that cannot
+    take its property's type is left out and added to ``problems``; an item without an id raises BadItem."""
     resource_id = value(item, kind.id)
     if resource_id in (None, ""):
         raise BadItem(f"{kind.name}: an item without an id ({_keys(item)})")
@@ -81,8 +84,10 @@ def node(kind: Kind, item: Json, scope: Scope, problems: Optional[List[Problem]]
     reported["arn"] = value(item, kind.arn) if kind.arn is not None else None
     if not reported["arn"]:
         reported["arn"] = arn_from_template(kind, reported, scope)
+    if metered is not None and metered.atime:
+        reported.update(atime=metered.atime, mtime=metered.mtime)
     shaped = model().shape_reported(reported, problems, kind.keep_absent)
-    out = Node(kind, shaped, metadata(kind, shaped, item, scope))
+    out = Node(kind, shaped, metadata(kind, shaped, item, scope), usage=metered.usage if metered else None)
     if kind.key is not None:
         out.key = kind.key(item, shaped)
     for edge in kind.edges:

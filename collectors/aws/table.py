@@ -68,6 +68,8 @@ def items_of(kind: Kind, result: Any) -> List[Json]:
         items = kind.items(result)
     else:
         items = (result or {}).get(kind.items)
+    if items is None:
+        return []
     if not isinstance(items, (list, tuple)):
         raise TypeError(f"{kind.name}: expected a list of items, got {type(items).__name__}")
     return [i for i in items if kind.only is None or not isinstance(i, dict) or kind.only(i)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any, Dict, List
 
 from collectors.aws.kind import UNTAGGED, Client, Json, Kind, call, inside, seen_by, tag_value, used_by, uses
+from collectors.aws.metrics import Activity, Metric, Usage
 from collectors.aws.resources.base import paginate
 from collectors.aws.resources.ec2_tags import EC2_TAGS
 
@@ -81,6 +82,26 @@ INSTANCE_PROPS: Dict[str, Any] = {
     "instance_maintenance_options": "MaintenanceOptions.AutoRecovery",
 }
 
+MIN_AVG_MAX = ("Minimum", "Average", "Maximum")
+INSTANCE_USAGE = Usage(
+    "AWS/EC2", lambda i: {"InstanceId": i["InstanceId"]} if (i.get("State") or {}).get("Name") == "running" else None,
+    (Metric("CPUUtilization", "cpu_utilization", "Percent", MIN_AVG_MAX, digits=3),
+     Metric("NetworkIn", "network_in", "Bytes"), Metric("NetworkOut", "network_out", "Bytes"),
+     Metric("DiskReadOps", "disk_read_ops", "Count"), Metric("DiskWriteOps", "disk_write_ops", "Count"),
+     Metric("DiskReadBytes", "disk_read_bytes", "Bytes"), Metric("DiskWriteBytes", "disk_write_bytes", "Bytes")))
+VOLUME_USAGE = Usage(
+    "AWS/EBS", lambda v: {"VolumeId": v["VolumeId"]},
+    (Metric("VolumeWriteBytes", "volume_write_bytes", "Bytes"), Metric("VolumeReadBytes", "volume_read_bytes", "Bytes"),
+     Metric("VolumeWriteOps", "volume_write_ops", "Count"), Metric("VolumeReadOps", "volume_read_ops", "Count"),
+     Metric("VolumeTotalWriteTime", "volume_total_write_time", "Seconds"),
+     Metric("VolumeIdleTime", "volume_idle_time", "Seconds"),
+     Metric("VolumeQueueLength", "volume_queue_length", "Count", MIN_AVG_MAX, digits=3)))
+# a volume in use is being used now; an unattached one was last used when it was last read or written
+VOLUME_ACTIVITY = Activity(
+    "AWS/EBS", lambda v: {"VolumeId": v["VolumeId"]} if v.get("State") in ("in-use", "available") else None,
+    read="VolumeReadOps", write="VolumeWriteOps", busy=lambda v: v.get("State") == "in-use",
+    created=lambda v: v.get("CreateTime"))
+
 KINDS = [
     Kind(INSTANCE, "ec2", get_instances, items="Instances", id="InstanceId", name_of=tag_value("Name"),
          prefix="instance_", props=INSTANCE_PROPS,
@@ -88,7 +109,7 @@ KINDS = [
                 uses(KEYPAIR, "KeyName", by="name"), seen_by(INSTANCE_TYPE, "InstanceType"),
                 seen_by("aws_ec2_image", "ImageId"),
                 seen_by("aws_ec2_launch_template", tag_value("aws:ec2launchtemplate:id"))),
-         tags=EC2_TAGS, delete=call("terminate_instances", InstanceIds=lambda r: [r["id"]])),
+         usage=INSTANCE_USAGE, tags=EC2_TAGS, delete=call("terminate_instances", InstanceIds=lambda r: [r["id"]])),
     # the reference names the global region in the ARN of every instance type, whichever region lists it
     Kind(INSTANCE_TYPE, "ec2", get_instances, items="InstanceTypes", id="InstanceType", prefix="instance_type_",
          arn_template="arn:{partition}:ec2:global:{account}:instance/{id}",
@@ -101,7 +122,7 @@ KINDS = [
                 "volume_status": lambda item: VOLUME_STATUS.get(item.get("State"), "unknown")},
          edges=(used_by(INSTANCE, "Attachments[].InstanceId"), uses(KMS_KEY, "KmsKeyId"),
                 seen_by(VOLUME_TYPE, "VolumeType")),
-         tags=EC2_TAGS, delete=call("delete_volume", VolumeId="id")),
+         usage=VOLUME_USAGE, activity=VOLUME_ACTIVITY, tags=EC2_TAGS, delete=call("delete_volume", VolumeId="id")),
     Kind(VOLUME_TYPE, "ec2", get_volumes, items=volume_types, id="VolumeType", props={"volume_type": "VolumeType"},
          tags=UNTAGGED),
     Kind("aws_ec2_snapshot", "ec2", get_snapshots, id="SnapshotId", name_of=tag_value("Name", fallback="SnapshotId"),
