@@ -1,7 +1,14 @@
 """Imported once by the fork server before it forks any child: loads the worker's child-side code and
 every installed collector, and lets each collector load what all its children need (``resotoworker_preload``),
-so that children start with all of it in memory pages they share."""
+so that children start with all of it in memory pages they share.
+
+``gc.freeze`` keeps those pages shared: without it, the first garbage collection in a child touches every
+object it inherited and the kernel copies the pages they sit on."""
+import gc
+
 from worker import child, cleanup  # noqa: F401  (imported for their side effect: loaded before fork)
 from worker.plugins import collectors
 
 collectors().hook.resotoworker_preload()
+gc.collect()
+gc.freeze()

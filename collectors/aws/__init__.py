@@ -5,7 +5,7 @@ found, the kinds collected and the endpoint override.
 """
 from __future__ import annotations
 
-from collectors.aws import mutate
+from collectors.aws import mutate, prices
 from collectors.aws.account_info import ACCOUNT_KIND
 from collectors.aws.accounts import list_accounts
 from collectors.aws.clients import preload_service_models
@@ -24,7 +24,14 @@ def info() -> CollectorInfo:
                          description="Amazon Web Services: " + ", ".join(services()))
 
 
+def preload() -> None:
+    """Parse what every child needs before the fork server forks: the SDK's service descriptions, the
+    instance type facts."""
+    preload_service_models(services() + ["sts", "organizations", "iam", "cloudwatch"])
+    prices.preload()
+
+
 plugin = CloudPlugin(CLOUD, info=info, config=AwsConfig.from_section, list_accounts=list_accounts,
                      collect_account=collect_account, update_tag=mutate.update_tag, delete_tag=mutate.delete_tag,
                      delete_resource=mutate.delete_resource,
-                     preload=lambda: preload_service_models(services() + ["sts", "organizations", "iam"]))
+                     preload=preload)

@@ -49,11 +49,7 @@ VOLATILE = {
     ("aws_ec2_instance", "instance_state_transition_reason"): "holds the time the instance was stopped",
 }
 # properties that differ on purpose
-DIFFERENT_PROPERTIES = {
-    ("aws_ec2_instance_type", "ondemand_cost"): "the reference reads prices from its bundled resotodata package",
-    ("aws_ec2_instance_type", "pretty_name"): "from the reference's bundled resotodata package",
-    ("aws_ec2_instance_type", "instance_type_processor_info"): "physical_processor comes from resotodata",
-}
+DIFFERENT_PROPERTIES: Dict[Tuple[str, str], str] = {}
 # reference edges that are not drawn on purpose, by (from kind, to kind, edge type)
 DIFFERENT_EDGES = {
     ("aws_ec2_instance", "aws_ec2_keypair", "default"): "the reference links an instance to a key pair of that name "
@@ -169,7 +165,7 @@ def test_shared_nodes_have_the_same_properties_and_links(both):
         kind = ref["reported"]["kind"]
         theirs, mine = _comparable(ref["reported"]), _comparable(ours["reported"])
         for prop in sorted(set(theirs) | set(mine)):
-            if theirs.get(prop) != mine.get(prop) and (kind, prop) not in VOLATILE | DIFFERENT_PROPERTIES.keys():
+            if theirs.get(prop) != mine.get(prop) and (kind, prop) not in set(VOLATILE) | set(DIFFERENT_PROPERTIES):
                 different.append(f"{kind} {ref['reported']['id']} {prop}: reference {theirs.get(prop)!r:.200} "
                                  f"ours {mine.get(prop)!r:.200}")
         for meta in ("provider_link", "phantom"):

@@ -5,6 +5,7 @@ from typing import Any, Dict, List
 
 from collectors.aws.kind import UNTAGGED, Client, Json, Kind, call, inside, seen_by, tag_value, used_by, uses
 from collectors.aws.metrics import Activity, Metric, Usage
+from collectors.aws.prices import instance_type_facts
 from collectors.aws.resources.base import paginate
 from collectors.aws.resources.ec2_tags import EC2_TAGS
 
@@ -34,6 +35,8 @@ def get_instances(ec2: Client) -> Json:
     by_name = {t["InstanceType"]: t for t in type_info}
     for instance in instances:
         instance["InstanceTypeInfo"] = by_name.get(instance.get("InstanceType"))
+    for info in type_info:
+        info["Facts"] = instance_type_facts(info["InstanceType"], ec2.meta.region_name)
     return {"Instances": instances, "InstanceTypes": type_info}
 
 
@@ -59,6 +62,15 @@ def _memory_gib(path: str):
         for step in path.split("."):
             mib = mib.get(step) if isinstance(mib, dict) else None
         return mib / 1024 if isinstance(mib, (int, float)) else None
+    return get
+
+
+def _with_fact(path: str, fact: str):
+    """A nested API value completed with one of the type's facts (the processor's name, the GPU's model)."""
+    def get(item: Json) -> Any:
+        found = item.get(path)
+        known = (item.get("Facts") or {}).get(fact)
+        return {**found, fact: known} if isinstance(found, dict) and known else found
     return get
 
 
@@ -114,7 +126,10 @@ KINDS = [
     Kind(INSTANCE_TYPE, "ec2", get_instances, items="InstanceTypes", id="InstanceType", prefix="instance_type_",
          arn_template="arn:{partition}:ec2:global:{account}:instance/{id}",
          props={"instance_type": "InstanceType", "instance_cores": "VCpuInfo.DefaultVCpus",
-                "instance_memory": _memory_gib("MemoryInfo.SizeInMiB"), "memory_info": "MemoryInfo.SizeInMiB"},
+                "instance_memory": _memory_gib("MemoryInfo.SizeInMiB"), "memory_info": "MemoryInfo.SizeInMiB",
+                "ondemand_cost": "Facts.ondemand_cost", "pretty_name": "Facts.pretty_name", "ecu": "Facts.ecu",
+                "instance_type_processor_info": _with_fact("ProcessorInfo", "physical_processor"),
+                "instance_type_gpu_info": _with_fact("GpuInfo", "gpu_model")},
          tags=UNTAGGED),
     Kind(VOLUME, "ec2", get_volumes, id="VolumeId", name_of=tag_value("Name"), prefix="volume_",
          props={"ctime": "CreateTime", "volume_size": "Size", "volume_type": "VolumeType",
