@@ -9,3 +9,9 @@ def test_configuration_reference_is_current():
     done = subprocess.run([sys.executable, "scripts/gen_config_docs.py", "--check"], cwd=ROOT, capture_output=True,
                           text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_aws_kinds_table_is_current():
+    done = subprocess.run([sys.executable, "scripts/gen_kinds_docs.py", "--check"], cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

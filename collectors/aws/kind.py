@@ -118,6 +118,7 @@ class Kind:
     only: Optional[Callable[[Json], bool]] = None  # items to keep (e.g. not the deleted ones)
     usage: Optional[Usage] = None  # CloudWatch usage figures (with aws.collect_usage_metrics)
     activity: Optional[Activity] = None  # atime/mtime from CloudWatch
+    moto: bool = True  # moto in server mode serves its calls (else the tests use recorded documents)
 
     @property
     def is_global(self) -> bool:

@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Regenerate the kinds table of collectors/aws/README.md from the kinds table (collectors/aws/table.py), so
+the docs cannot drift: per kind its service, scope, where its id comes from, its edges, whether it can be
+tagged and deleted, and what the tests check it against. ``--check`` exits 1 if the README is stale."""
+import os
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from collectors.aws.kind import IN, OUT  # noqa: E402
+from collectors.aws.table import KINDS  # noqa: E402
+
+DOC = os.path.join(ROOT, "collectors", "aws", "README.md")
+BEGIN, END = "<!-- kinds:begin -->", "<!-- kinds:end -->"
+
+
+def _source(value) -> str:
+    if value is None:
+        return "—"
+    if callable(value):
+        return (value.__doc__ or "computed").strip().splitlines()[0].rstrip(".")
+    return f"`{value}`"
+
+
+def _edges(kind) -> str:
+    parts = []
+    for edge in kind.edges:
+        arrow = {OUT: "→", IN: "←", None: ""}[edge.default]
+        delete = {OUT: ", deleted first", IN: ", deleted after", None: ""}[edge.delete]
+        parts.append(f"{arrow} `{edge.kind}`{delete}".strip())
+    return "; ".join(parts) or "—"
+
+
+def table() -> str:
+    rows = ["| kind | service | scope | id | edges (default; delete) | tag | delete | tested on |",
+            "|---|---|---|---|---|---|---|---|"]
+    for kind in KINDS:
+        rows.append(f"| `{kind.name}` | `{kind.service}` | {kind.scope} | {_source(kind.id)} | {_edges(kind)} | "
+                    f"{'yes' if kind.taggable else '—'} | {'yes' if kind.delete else '—'} | "
+                    f"{'moto' if kind.moto else 'recorded documents'} |")
+    return "\n".join(rows)
+
+
+def render(text: str) -> str:
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return f"{head}{BEGIN}\n{table()}\n{END}{tail}"
+
+
+def main() -> int:
+    with open(DOC, encoding="utf-8") as f:
+        current = f.read()
+    new = render(current)
+    if "--check" in sys.argv:
+        if new != current:
+            print("collectors/aws/README.md is stale: run scripts/gen_kinds_docs.py")
+            return 1
+        return 0
+    with open(DOC, "w", encoding="utf-8") as f:
+        f.write(new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
