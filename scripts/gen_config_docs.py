@@ -11,6 +11,7 @@ sys.path.insert(0, ROOT)
 from worker.args import COLLECT, COMMON  # noqa: E402
 from worker.config import worker_schema  # noqa: E402
 from worker.plugins import collectors  # noqa: E402
+from generated_section import write_or_check  # noqa: E402
 
 DOC = os.path.join(ROOT, "docs", "configuration.md")
 BEGIN, END = "<!-- generated:begin -->", "<!-- generated:end -->"
@@ -55,24 +56,8 @@ def generated():
     return "\n".join(parts)
 
 
-def render(text):
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{generated()}\n{END}{tail}"
-
-
 def main():
-    with open(DOC, encoding="utf-8") as f:
-        current = f.read()
-    new = render(current)
-    if "--check" in sys.argv:
-        if new != current:
-            print("docs/configuration.md is stale: run scripts/gen_config_docs.py")
-            return 1
-        return 0
-    with open(DOC, "w", encoding="utf-8") as f:
-        f.write(new)
-    return 0
+    return write_or_check(DOC, BEGIN, END, generated(), "scripts/gen_config_docs.py")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ sys.path.insert(0, ROOT)
 
 from collectors.aws.kind import IN, OUT  # noqa: E402
 from collectors.aws.table import KINDS  # noqa: E402
+from generated_section import write_or_check  # noqa: E402
 
 DOC = os.path.join(ROOT, "collectors", "aws", "README.md")
 BEGIN, END = "<!-- kinds:begin -->", "<!-- kinds:end -->"
@@ -42,24 +43,8 @@ def table() -> str:
     return "\n".join(rows)
 
 
-def render(text: str) -> str:
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{table()}\n{END}{tail}"
-
-
 def main() -> int:
-    with open(DOC, encoding="utf-8") as f:
-        current = f.read()
-    new = render(current)
-    if "--check" in sys.argv:
-        if new != current:
-            print("collectors/aws/README.md is stale: run scripts/gen_kinds_docs.py")
-            return 1
-        return 0
-    with open(DOC, "w", encoding="utf-8") as f:
-        f.write(new)
-    return 0
+    return write_or_check(DOC, BEGIN, END, table(), "scripts/gen_kinds_docs.py")
 
 
 if __name__ == "__main__":
