@@ -49,6 +49,10 @@ PASSWORD_POLICY_FIELDS = {
 
 # what the reference sends for an account without a password policy: no limits
 NO_PASSWORD_POLICY = {"max_password_age": 0, "password_reuse_prevention": 0}
+# and for a field a password policy leaves out (AWS omits MaxPasswordAge, PasswordReusePrevention and
+# HardExpiry when they are not set): 0 for numbers, false for the rest
+POLICY_WITHOUT = {prop: 0 if prop in ("minimum_password_length", "max_password_age", "password_reuse_prevention")
+                  else False for prop in PASSWORD_POLICY_FIELDS}
 
 
 def get_account_info(iam: Any, org: Any, report: Callable[[str, str, BaseException], None]) -> Dict[str, Any]:
@@ -85,9 +89,10 @@ def account_name(config: AwsConfig, account: Account, aliases: List[str]) -> str
 
 def transform_account(info: Dict[str, Any], config: AwsConfig, account: Account) -> Dict[str, Any]:
     """The account node; the IAM summary counts are 0 and the two password limits 0 (none) when IAM does
-    not say, as the reference sends them."""
+    not say, and a password policy's missing fields 0 or false, as the reference sends them."""
     aliases = info.get("aliases") or []
     organization: Optional[dict] = info.get("organization")
+    password_policy = info.get("password_policy")
     role_arn = account.extra.get("role_arn")
     return model().shape_reported({
         "kind": ACCOUNT_KIND, "id": account.id, "name": account_name(config, account, aliases), "tags": {},
@@ -97,7 +102,7 @@ def transform_account(info: Dict[str, Any], config: AwsConfig, account: Account)
         "is_organization_master": bool(organization) and organization.get("MasterAccountId") == account.id,
         "organization_id": (organization or {}).get("Id"), "organization_arn": (organization or {}).get("Arn"),
         **_fields(info.get("summary"), SUMMARY_FIELDS, {prop: 0 for prop in SUMMARY_FIELDS}),
-        **_fields(info.get("password_policy"), PASSWORD_POLICY_FIELDS, NO_PASSWORD_POLICY),
+        **_fields(password_policy, PASSWORD_POLICY_FIELDS, POLICY_WITHOUT if password_policy else NO_PASSWORD_POLICY),
     })
 
 
