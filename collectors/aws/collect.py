@@ -31,6 +31,7 @@ from collectors.aws.credentials import identity
 from collectors.aws.kind import Json, Kind, value
 from collectors.aws.metrics import Metered, Windows, duration, measure
 from collectors.aws.regions import GLOBAL_REGION_NAME, global_region_id, region_node, regions_to_collect
+from collectors.aws.resources.base import Partial
 from collectors.aws.shape import BadItem, Link, Ref, Scope, node
 from collectors.aws.table import Fetch, fetches, items_of
 from collectors.common.model import Problem
@@ -120,6 +121,7 @@ class Fetched:
     result: Any
     metered: Dict[str, Dict[str, Metered]] = field(default_factory=dict)
     metric_errors: Dict[str, BaseException] = field(default_factory=dict)
+    problems: List[str] = field(default_factory=list)
 
 
 def run_fetch(clients: Clients, limits: ServiceLimits, task: Task, windows: Optional[Windows]) -> Fetched:
@@ -127,7 +129,8 @@ def run_fetch(clients: Clients, limits: ServiceLimits, task: Task, windows: Opti
     the kinds that declare some."""
     service = task.fetch.service
     with limits.of(service, task.region):
-        fetched = Fetched(task.fetch.get(clients.get(service, task.region)))
+        result = task.fetch.get(clients.get(service, task.region))
+    fetched = Fetched(result.result, problems=result.problems) if isinstance(result, Partial) else Fetched(result)
     if windows is None:
         return fetched
     for kind in task.fetch.kinds:
@@ -255,6 +258,8 @@ class AccountCollector:
         except Exception as e:  # one fetch failing must not cost the account
             self.report(task.region, fetch.service, fetch.name, e)
             return
+        for problem in fetched.problems:
+            self.report_problem(task.region, f"{fetch.service} ({fetch.name}): {problem}")
         for kind_name, error in fetched.metric_errors.items():
             self.report_problem(task.region, f"{kind_name}: CloudWatch figures left out: {error_code(error)}: "
                                              f"{first_line(error)}")
@@ -278,6 +283,9 @@ class AccountCollector:
             made = node(kind, item, scope, problems, metered.get(str(value(item, kind.id))))
         except BadItem as e:
             self.report_problem(task.region, e)
+            return
+        except Exception as e:  # a declaration that does not fit the item: the item is lost, not the account
+            self.report_problem(task.region, f"{kind.name}: item left out: {type(e).__name__}: {e}")
             return
         for problem in problems:
             self.report_problem(task.region, problem)

@@ -44,9 +44,9 @@ class Edge:
     by: str = "id"
 
 
-def inside(kind: str, path: Value) -> Edge:
+def inside(kind: str, path: Value, by: str = "id") -> Edge:
     """It contains me (a VPC and its subnet): it → me, and it can go only once I am gone."""
-    return Edge(kind, path, default=IN, delete=IN)
+    return Edge(kind, path, default=IN, delete=IN, by=by)
 
 
 def uses(kind: str, path: Value, by: str = "id") -> Edge:
@@ -54,24 +54,24 @@ def uses(kind: str, path: Value, by: str = "id") -> Edge:
     return Edge(kind, path, default=OUT, delete=IN, by=by)
 
 
-def used_by(kind: str, path: Value) -> Edge:
+def used_by(kind: str, path: Value, by: str = "id") -> Edge:
     """It uses me (an instance and the elastic IP on it): it → me, and I can go only once it is gone."""
-    return Edge(kind, path, default=IN, delete=OUT)
+    return Edge(kind, path, default=IN, delete=OUT, by=by)
 
 
-def holds(kind: str, path: Value) -> Edge:
+def holds(kind: str, path: Value, by: str = "id") -> Edge:
     """I hold it (a role and its attached policy): me → it, and I can go only once it is gone."""
-    return Edge(kind, path, default=OUT, delete=OUT)
+    return Edge(kind, path, default=OUT, delete=OUT, by=by)
 
 
-def seen_by(kind: str, path: Value) -> Edge:
+def seen_by(kind: str, path: Value, by: str = "id") -> Edge:
     """It points at me, nothing more (a subnet and an interface in it): it → me."""
-    return Edge(kind, path, default=IN)
+    return Edge(kind, path, default=IN, by=by)
 
 
-def points_at(kind: str, path: Value) -> Edge:
+def points_at(kind: str, path: Value, by: str = "id") -> Edge:
     """I point at it, nothing more: me → it."""
-    return Edge(kind, path, default=OUT)
+    return Edge(kind, path, default=OUT, by=by)
 
 
 TagUpdate = Callable[[Client, Json, str, str], None]

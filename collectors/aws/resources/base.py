@@ -3,6 +3,7 @@ time (``for_each``), and detail calls whose error means "not configured" rather 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, List, Optional, TypeVar
 
 from botocore.exceptions import ClientError
@@ -13,6 +14,15 @@ from collectors.aws.kind import Client, Json
 T = TypeVar("T")
 R = TypeVar("R")
 DETAIL_CALLS_AT_ONCE = 10  # per get; the account's pool and botocore's connection pool bound the rest
+
+
+@dataclass
+class Partial:
+    """What a ``get`` returns when it had to go without something (a detail it could not read, a report
+    that was not ready): the result, and what is missing, for the account's error report."""
+
+    result: Any
+    problems: List[str] = field(default_factory=list)
 
 
 def paginate(client: Client, operation: str, result_key: str, **params: Any) -> list:

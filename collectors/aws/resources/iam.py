@@ -3,16 +3,15 @@ kinds, fetched together once per account."""
 from __future__ import annotations
 
 import csv
-import logging
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from botocore.exceptions import ClientError
 
 from collectors.aws.clients import error_code
-from collectors.aws.kind import (GLOBAL, IN, UNTAGGED, Client, Edge, Json, Kind, by_arn, by_property, holds,
-                                 last_segment, tagging, uses)
-from collectors.aws.resources.base import optional, paginate
+from collectors.aws.kind import (GLOBAL, UNTAGGED, Client, Json, Kind, by_arn, by_property, holds, last_segment,
+                                 seen_by, tagging, uses)
+from collectors.aws.resources.base import Partial, for_each, optional, paginate
 from collectors.common.model import parse_time, sorted_json
 
 USER = "aws_iam_user"
@@ -32,12 +31,11 @@ REPORT_PENDING = {"STARTED", "INPROGRESS"}
 # what the credential report writes where it has no value
 NO_VALUE = {"", "N/A", "not_supported", "no_information"}
 
-log = logging.getLogger(__name__)
 
 
 # ---- fetch -----------------------------------------------------------------------------------------
 
-def get_iam(iam: Client) -> Json:
+def get_iam(iam: Client) -> Union[Json, Partial]:
     """Users, groups, roles and local policies (one paginated call) with what it leaves out: policy tags,
     instance profiles, each user's access keys (and when each was last used), virtual MFA devices, and
     the credential report's row of each user (asked for first: AWS builds it while the rest is listed)."""
@@ -52,11 +50,10 @@ def get_iam(iam: Client) -> Json:
         policy["Tags"] = optional(lambda: paginate(iam, "list_policy_tags", "Tags", PolicyArn=policy["Arn"]),
                                   GONE) or []
     details["InstanceProfiles"] = paginate(iam, "list_instance_profiles", "InstanceProfiles")
-    details["AccessKeys"] = [key for user in details["UserDetailList"] for key in _access_keys(iam, user)]
+    details["AccessKeys"] = [key for keys in for_each(details["UserDetailList"], lambda u: _access_keys(iam, u))
+                             for key in keys]
     devices = _mfa_devices(iam)
     rows, missing = credential_report(iam, report_state)
-    if missing:
-        log.warning("IAM credential report left out (%s): users without password and MFA facts", missing)
     for user in details["UserDetailList"]:
         if devices.get(user.get("Arn")):
             user["VirtualMFADevices"] = devices[user["Arn"]]
@@ -66,6 +63,8 @@ def get_iam(iam: Client) -> Json:
             user["CredentialReportMissing"] = missing or "the user is not in the report (newer than the report)"
         for position, key in enumerate(user["AccessKeys"]):
             key.update(CredentialReport=row, ReportPosition=position)
+    if missing:
+        return Partial(details, [f"credential report left out ({missing}): users without password and MFA facts"])
     return details
 
 
@@ -272,7 +271,7 @@ KINDS = [
                 "password_last_changed": _report_time("password_last_changed"),
                 "password_next_rotation": _report_time("password_next_rotation")},
          # GroupList holds group names (the reference looks them up as ARNs and never finds them)
-         edges=(ATTACHED, Edge(GROUP, "GroupList[]", default=IN, by="name"),
+         edges=(ATTACHED, seen_by(GROUP, "GroupList[]", by="name"),
                 uses(ACCESS_KEY, "AccessKeys[].AccessKeyId")),
          tags=tagging("Tags", "tag_user", "untag_user", by_property("UserName", "name")), delete=delete_user),
     Kind(ACCESS_KEY, "iam", get_iam, scope=GLOBAL, items="AccessKeys", id="AccessKeyId", name_of="UserName",
