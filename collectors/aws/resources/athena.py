@@ -1,6 +1,65 @@
-"""(being moved onto the kinds table; the previous version: git show 3104ab0:collectors/aws/resources/athena.py)"""
-from typing import List
+"""Athena work groups."""
+from __future__ import annotations
 
-from collectors.aws.kind import Kind
+from typing import List, Optional, Union
 
-KINDS: List[Kind] = []
+from collectors.aws.kind import Client, Json, Kind, by_arn, call, points_at, tagging, uses
+from collectors.aws.resources.base import Partial, for_each, optional, paginate
+
+# moto answers this for a work group that never had tags; AWS for an ARN it does not know
+NO_TAGS = {"InvalidRequestException"}
+
+
+def work_group_arn(partition: str, region: str, account: str, name: str) -> str:
+    return f"arn:{partition}:athena:{region}:{account}:workgroup/{name}"
+
+
+def get_work_groups(athena: Client, account: Optional[Json] = None) -> Union[List[Json], Partial]:
+    """Every work group with its configuration and tags (two detail calls per group). Tags are asked by
+    ARN, which names the account (``account``: the account node's ``reported``): without it, they are
+    left out and the account's report says so."""
+    names, token = [], None
+    while True:  # no paginator for ListWorkGroups
+        page = athena.list_work_groups(**({"NextToken": token} if token else {}))
+        names += [g["Name"] for g in page.get("WorkGroups") or [] if g.get("Name")]
+        token = page.get("NextToken")
+        if not token:
+            break
+
+    def details(name: str) -> Json:
+        group = athena.get_work_group(WorkGroup=name).get("WorkGroup") or {"Name": name}
+        if account:
+            arn = work_group_arn(athena.meta.partition, athena.meta.region_name, account["id"], name)
+            group["Tags"] = optional(paginate, NO_TAGS, client=athena, operation="list_tags_for_resource",
+                                     result_key="Tags", ResourceARN=arn) or []
+        return group
+    groups = for_each(names, details)
+    if not account and groups:
+        return Partial(groups, [f"tags of {len(groups)} work group(s) not read: their ARN needs the account id"])
+    return groups
+
+
+def bucket_of(location: Optional[str]) -> Optional[str]:
+    """The bucket of an S3 location: ``s3://bucket/key``, ``https://s3.<region>.amazonaws.com/bucket/key``
+    or ``https://bucket.s3.<region>.amazonaws.com/key``."""
+    if not location:
+        return None
+    if location.lower().startswith("s3://"):
+        return location[5:].split("/", 1)[0] or None
+    if location.startswith("https://s3"):
+        return location.split("amazonaws.com/", 1)[-1].split("/", 1)[0] or None
+    if location.startswith("https://"):
+        return location[8:].split(".", 1)[0] or None
+    return location
+
+
+KINDS = [
+    Kind("aws_athena_work_group", "athena", get_work_groups, id="Name", name_of="Name", prefix="workgroup_",
+         props={"ctime": "CreationTime"},
+         edges=(uses("aws_kms_key", "Configuration.ResultConfiguration.EncryptionConfiguration.KmsKey"),
+                points_at("aws_s3_bucket",
+                          lambda item: bucket_of(((item.get("Configuration") or {}).get("ResultConfiguration")
+                                                  or {}).get("OutputLocation")))),
+         tags=tagging("Tags", "tag_resource", "untag_resource", by_arn("ResourceARN")),
+         delete=call("delete_work_group", WorkGroup="name", RecursiveDeleteOption=lambda _: True)),
+]
