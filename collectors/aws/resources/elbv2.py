@@ -1,6 +1,101 @@
-"""(being moved onto the kinds table; the previous version: git show 3104ab0:collectors/aws/resources/elbv2.py)"""
-from typing import List
+"""Elastic Load Balancing v2: load balancers (``aws_alb``, whatever their type, as the reference names them
+all) and their target groups."""
+from __future__ import annotations
 
-from collectors.aws.kind import Kind
+from typing import Any, Dict, List, Optional
 
-KINDS: List[Kind] = []
+from botocore.exceptions import ClientError
+
+from collectors.aws.clients import error_code
+from collectors.aws.kind import Client, Json, Kind, by_arn, call, inside, tagging, used_by, uses
+from collectors.aws.resources.base import for_each, optional, paginate
+
+ALB = "aws_alb"
+TARGET_GROUP = "aws_alb_target_group"
+VPC = "aws_vpc"
+SUBNET = "aws_ec2_subnet"
+SECURITY_GROUP = "aws_ec2_security_group"
+INSTANCE = "aws_ec2_instance"
+TAGS_PER_CALL = 20  # DescribeTags takes at most 20 ARNs
+GONE = {"LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"}  # deleted since it was listed
+
+
+def _tags_by_arn(elb: Client, arns: List[str]) -> Dict[str, list]:
+    tags: Dict[str, list] = {}
+    for start in range(0, len(arns), TAGS_PER_CALL):
+        batch = arns[start:start + TAGS_PER_CALL]
+        try:
+            found = elb.describe_tags(ResourceArns=batch).get("TagDescriptions", [])
+        except ClientError as e:
+            if error_code(e) not in GONE:
+                raise
+            # one ARN of the batch fails it all: ask for the others one at a time
+            found = [d for arn in batch
+                     for d in (optional(elb.describe_tags, GONE, ResourceArns=[arn]) or {}).get("TagDescriptions", [])]
+        for description in found:
+            tags[description["ResourceArn"]] = description.get("Tags") or []
+    return tags
+
+
+def _listeners(elb: Client, balancer: Json) -> List[Json]:
+    return optional(paginate, GONE, client=elb, operation="describe_listeners", result_key="Listeners",
+                    LoadBalancerArn=balancer["LoadBalancerArn"]) or []
+
+
+def _target_health(elb: Client, group: Json) -> List[Json]:
+    found = optional(elb.describe_target_health, GONE, TargetGroupArn=group["TargetGroupArn"]) or {}
+    return found.get("TargetHealthDescriptions") or []
+
+
+def get_load_balancers(elb: Client) -> Json:
+    """Load balancers with their listeners, target groups with their targets' health, each with its tags."""
+    balancers = paginate(elb, "describe_load_balancers", "LoadBalancers")
+    groups = paginate(elb, "describe_target_groups", "TargetGroups")
+    listeners = for_each(balancers, lambda lb: _listeners(elb, lb))
+    health = for_each(groups, lambda group: _target_health(elb, group))
+    tags = _tags_by_arn(elb, [lb["LoadBalancerArn"] for lb in balancers] + [g["TargetGroupArn"] for g in groups])
+    for balancer, found in zip(balancers, listeners):
+        balancer.update(Listeners=found, Tags=tags.get(balancer["LoadBalancerArn"], []))
+    for group, found in zip(groups, health):
+        group.update(TargetHealth=found, Tags=tags.get(group["TargetGroupArn"], []))
+    return {"LoadBalancers": balancers, "TargetGroups": groups}
+
+
+def _targets(group: Json) -> List[str]:
+    """What a group sends traffic to (instance ids, addresses, functions), once a load balancer uses it."""
+    if not group.get("LoadBalancerArns"):
+        return []
+    return [h["Target"]["Id"] for h in group.get("TargetHealth") or [] if (h.get("Target") or {}).get("Id")]
+
+
+def balancers_with_backends(result: Json) -> List[Json]:
+    """The load balancers, each with the targets of the groups it uses in group order (``backends``)."""
+    groups = result.get("TargetGroups") or []
+    return [{**lb, "Backends": [target for group in groups if lb["LoadBalancerArn"] in group.get("LoadBalancerArns", [])
+                                for target in _targets(group)]}
+            for lb in result.get("LoadBalancers") or []]
+
+
+def _public_ip(item: Json) -> Optional[Any]:
+    zones = item.get("AvailabilityZones") or [{}]
+    addresses = zones[0].get("LoadBalancerAddresses") or [{}]
+    return addresses[0].get("IpAddress")
+
+
+ELB_TAGS = tagging("Tags", "add_tags", "remove_tags", by_arn("ResourceArns", as_list=True))
+
+KINDS = [
+    # the reference calls every load balancer an "alb", network and gateway ones too
+    Kind(ALB, "elbv2", get_load_balancers, items=balancers_with_backends, id="LoadBalancerName",
+         arn="LoadBalancerArn", prefix="alb_",
+         props={"ctime": "CreatedTime", "lb_type": lambda _: "alb", "alb_listener": "Listeners",
+                "backends": "Backends", "public_ip_address": _public_ip},
+         edges=(inside(VPC, "VpcId"), inside(SUBNET, "AvailabilityZones[].SubnetId"),
+                inside(SECURITY_GROUP, "SecurityGroups[]")),
+         tags=ELB_TAGS, delete=call("delete_load_balancer", LoadBalancerArn="arn")),
+    Kind(TARGET_GROUP, "elbv2", get_load_balancers, items="TargetGroups", id="TargetGroupName",
+         arn="TargetGroupArn", prefix="alb_",
+         props={"alb_lb_arns": "LoadBalancerArns", "alb_target_health": "TargetHealth"},
+         edges=(inside(VPC, "VpcId"), used_by(ALB, "LoadBalancerArns[]"), uses(INSTANCE, _targets)),
+         tags=ELB_TAGS, delete=call("delete_target_group", TargetGroupArn="arn")),
+]
