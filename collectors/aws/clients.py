@@ -66,7 +66,20 @@ def client_config(config: AwsConfig, pool_size: int = 10) -> Config:
 
 def new_client(session: boto3.Session, service: str, region: str, config: AwsConfig, pool_size: int = 10) -> Any:
     with _create_lock:
-        return session.client(service, region_name=region, config=client_config(config, pool_size))
+        client = session.client(service, region_name=region, config=client_config(config, pool_size))
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if service == "s3control" and endpoint:
+        _call_endpoint_as_is(client, endpoint)
+    return client
+
+
+def _call_endpoint_as_is(client: Any, endpoint: str) -> None:
+    """botocore's endpoint rules put the account id in front of the s3control host even under an endpoint
+    override (``123456789012.127.0.0.1:5000``), which a private endpoint (or moto) does not answer."""
+    def strip_account(request: Any, **_: Any) -> None:
+        path = request.url.split("://", 1)[-1].partition("/")[2]
+        request.url = f"{endpoint.rstrip('/')}/{path}"
+    client.meta.events.register("before-send.s3-control.*", strip_account, unique_id="resotoworker-s3control-host")
 
 
 class RetryCounter:

@@ -79,9 +79,11 @@ class NodeIndex:
         self._ids: Dict[Tuple[str, str, str], str] = {}
         self._named_kinds = named_kinds
 
-    def add(self, part: str, reported: Json, node_id: str) -> None:
+    def add(self, part: str, reported: Json, node_id: str, key: Optional[tuple] = None) -> None:
         kind = reported["kind"]
         self._ids[(part, kind, str(reported["id"]))] = node_id
+        if key is not None:
+            self._ids[(part, kind, "key:" + str(key))] = node_id
         if reported.get("arn"):
             self._ids[("*", kind, reported["arn"])] = node_id
         if kind in self._named_kinds and reported.get("name"):
@@ -89,7 +91,7 @@ class NodeIndex:
 
     def find(self, part: str, ref: Ref, global_kinds: Set[str]) -> Optional[str]:
         parts = (part, GLOBAL_REGION_NAME) if ref.kind in global_kinds else (part,)
-        key = ref.key if ref.by == "id" else "name:" + ref.key
+        key = ref.key if ref.by == "id" else ref.by + ":" + ref.key
         for where in parts:
             found = self._ids.get((where, ref.kind, key))
             if found:
@@ -124,12 +126,14 @@ class Fetched:
     problems: List[str] = field(default_factory=list)
 
 
-def run_fetch(clients: Clients, limits: ServiceLimits, task: Task, windows: Optional[Windows]) -> Fetched:
+def run_fetch(clients: Clients, limits: ServiceLimits, task: Task, windows: Optional[Windows],
+              account: Json) -> Fetched:
     """The API calls of one task, on a pool thread: the fetch, then (with ``windows``) the CloudWatch figures of
     the kinds that declare some."""
     service = task.fetch.service
     with limits.of(service, task.region):
-        result = task.fetch.get(clients.get(service, task.region))
+        client = clients.get(service, task.region)
+        result = task.fetch.get(client, account=account) if task.fetch.wants_account else task.fetch.get(client)
     fetched = Fetched(result.result, problems=result.problems) if isinstance(result, Partial) else Fetched(result)
     if windows is None:
         return fetched
@@ -167,7 +171,7 @@ class AccountCollector:
         self.builder = builder
         self.progress = progress
         all_kinds = [k for f in fetches() for k in f.kinds]
-        self.global_kinds = {k.name for k in all_kinds if k.is_global}
+        self.global_kinds = {k.name for k in all_kinds if k.is_global} | {"aws_account"}
         self.index = NodeIndex({e.kind for k in all_kinds for e in k.edges if e.by == "name"})
         self.links: List[Tuple[str, str, List[Link]]] = []  # (part, node id, its links)
         self.region_nodes: Dict[str, str] = {}
@@ -211,7 +215,8 @@ class AccountCollector:
         home = global_region_id(partition)
         info = get_account_info(clients.get("iam", home), clients.get("organizations", home),
                                 lambda service, what, e: self.report(home, service, what, e))
-        self.builder.add_account(transform_account(info, self.config, self.account))
+        self.account_node = transform_account(info, self.config, self.account)
+        self.index.add(GLOBAL_REGION_NAME, self.account_node, self.builder.add_account(self.account_node))
         regions = regions_to_collect(self.config, clients.get("ec2", home), partition)
         self.region_nodes[GLOBAL_REGION_NAME] = self.builder.add_region(region_node(home, GLOBAL_REGION_NAME))
         for region in regions:
@@ -237,7 +242,7 @@ class AccountCollector:
         workers = max(1, min(self.config.resource_pool_size, len(tasks)))
         windows = metric_windows(self.config)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"aws-{self.account.id}") as pool:
-            futures: Dict[Future, Task] = {pool.submit(run_fetch, clients, limits, t, windows): t for t in tasks}
+            futures: Dict[Future, Task] = {pool.submit(run_fetch, clients, limits, t, windows, self.account_node): t for t in tasks}
             try:
                 for future in as_completed(futures):
                     task = futures[future]
@@ -294,7 +299,7 @@ class AccountCollector:
         node_id = self.builder.add_node(reported, region=task.region, parent=self.region_nodes[task.part],
                                         key_extra=(arn,) if arn else (), key=made.key,
                                         metadata=made.metadata, usage=made.usage)
-        self.index.add(task.part, reported, node_id)
+        self.index.add(task.part, reported, node_id, made.key)
         if made.links:
             self.links.append((task.part, node_id, made.links))
 

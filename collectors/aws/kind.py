@@ -6,11 +6,13 @@ where its id, name, ARN and tags sit in an API item, the properties that the mod
 away (``props``; the rest is ``derived``: every property the kind declares whose name, without
 ``prefix``, is an API field), its edges to other kinds, how to tag it and how to delete it.
 
-Values (``id``, ``name``, ``arn``, ``props``, edge targets) are a *path* into the API item (``"VpcId"``,
-``"State.Name"``, ``"Attachments[].VpcId"``) or a plain function of the item. Kinds that share one
-``get`` function are fetched with one set of calls; ``items`` then picks the kind's items out of what
-``get`` returned (a key, or a pure function of the result). ``usage`` and ``activity`` declare CloudWatch
-figures (see ``metrics``). Everything irregular stays a plain function.
+A ``get`` takes the client of its service and region; one whose calls name the account takes an ``account``
+argument too (the account node's ``reported``). Values (``id``, ``name``, ``arn``, ``props``, edge
+targets) are a *path* into the API item (``"VpcId"``, ``"State.Name"``, ``"Attachments[].VpcId"``) or a
+plain function of the item. Kinds that share one ``get`` function are fetched with one set of calls;
+``items`` then picks the kind's items out of what ``get`` returned (a key, or a pure function of the
+result). ``usage`` and ``activity`` declare CloudWatch figures (see ``metrics``). Everything irregular
+stays a plain function.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from collectors.aws.metrics import Activity, Usage
 Client = Any  # a boto3 client; typed loosely because boto3 generates the classes at runtime
 Json = Dict[str, Any]
 Value = Union[str, Callable[[Json], Any], None]
-Get = Callable[[Client], Any]
+Get = Callable[..., Any]  # (client) or (client, account=<the account node's reported>): API calls only
 
 REGIONAL = "regional"
 GLOBAL = "global"  # once per account, with the partition's main region, under the ``global`` region node

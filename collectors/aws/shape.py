@@ -112,7 +112,7 @@ def links(edge: Edge, item: Json) -> List[Link]:
     for key in values(item, edge.path):
         if key in ("", None):
             continue
-        other = Ref(edge.kind, str(key), edge.by)
+        other = Ref(edge.kind, str(tuple(key) if isinstance(key, list) else key), edge.by)
         if edge.default is not None:
             found.append(Link(other, "default", edge.default == OUT))
         if edge.delete is not None:

@@ -5,6 +5,7 @@ region (once per account for global kinds), whatever number of kinds it feeds.
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Dict, List, Tuple
@@ -48,6 +49,11 @@ class Fetch:
     @property
     def is_global(self) -> bool:
         return self.scope == GLOBAL
+
+    @property
+    def wants_account(self) -> bool:
+        """Whether the get takes ``account`` (the account node's ``reported``): its calls name the account."""
+        return "account" in inspect.signature(self.get).parameters
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,8 @@ DIFFERENT_EDGES = {
     ("aws_ec2_instance", "aws_ec2_keypair", "default"): "the reference links an instance to a key pair of that name "
                                                         "in any region; ours to the one in the instance's region",
     ("aws_ec2_keypair", "aws_ec2_instance", "delete"): "the same",
+    ("aws_rds_instance", "aws_rds_snapshot", "default"): "the reference finds a snapshot's instance by its identifier "
+                                                         "in any region; ours in the snapshot's region",
 }
 
 

@@ -1,10 +1,10 @@
 """Athena work groups."""
 from __future__ import annotations
 
-from typing import List, Optional, Union
+from typing import List, Optional
 
 from collectors.aws.kind import Client, Json, Kind, by_arn, call, points_at, tagging, uses
-from collectors.aws.resources.base import Partial, for_each, optional, paginate
+from collectors.aws.resources.base import for_each, optional, paginate
 
 # moto answers this for a work group that never had tags; AWS for an ARN it does not know
 NO_TAGS = {"InvalidRequestException"}
@@ -14,10 +14,9 @@ def work_group_arn(partition: str, region: str, account: str, name: str) -> str:
     return f"arn:{partition}:athena:{region}:{account}:workgroup/{name}"
 
 
-def get_work_groups(athena: Client, account: Optional[Json] = None) -> Union[List[Json], Partial]:
-    """Every work group with its configuration and tags (two detail calls per group). Tags are asked by
-    ARN, which names the account (``account``: the account node's ``reported``): without it, they are
-    left out and the account's report says so."""
+def get_work_groups(athena: Client, account: Json) -> List[Json]:
+    """Every work group with its configuration and tags (two detail calls per group; tags are asked by ARN,
+    which names the account: ``account`` is the account node's ``reported``)."""
     names, token = [], None
     while True:  # no paginator for ListWorkGroups
         page = athena.list_work_groups(**({"NextToken": token} if token else {}))
@@ -28,15 +27,11 @@ def get_work_groups(athena: Client, account: Optional[Json] = None) -> Union[Lis
 
     def details(name: str) -> Json:
         group = athena.get_work_group(WorkGroup=name).get("WorkGroup") or {"Name": name}
-        if account:
-            arn = work_group_arn(athena.meta.partition, athena.meta.region_name, account["id"], name)
-            group["Tags"] = optional(paginate, NO_TAGS, client=athena, operation="list_tags_for_resource",
-                                     result_key="Tags", ResourceARN=arn) or []
+        arn = work_group_arn(athena.meta.partition, athena.meta.region_name, account["id"], name)
+        group["Tags"] = optional(paginate, NO_TAGS, client=athena, operation="list_tags_for_resource",
+                                 result_key="Tags", ResourceARN=arn) or []
         return group
-    groups = for_each(names, details)
-    if not account and groups:
-        return Partial(groups, [f"tags of {len(groups)} work group(s) not read: their ARN needs the account id"])
-    return groups
+    return for_each(names, details)
 
 
 def bucket_of(location: Optional[str]) -> Optional[str]:

@@ -8,6 +8,7 @@ from botocore.exceptions import ClientError
 
 from collectors.aws.clients import error_code
 from collectors.aws.kind import Client, Json, Kind, by_arn, call, inside, tagging, used_by, uses
+from collectors.aws.metrics import Metric, Usage
 from collectors.aws.resources.base import for_each, optional, paginate
 
 ALB = "aws_alb"
@@ -82,6 +83,33 @@ def _public_ip(item: Json) -> Optional[Any]:
     return addresses[0].get("IpAddress")
 
 
+def _lb_dimension(arn: str) -> str:
+    """CloudWatch names a load balancer by the last three parts of its ARN (``app/<name>/<id>``)."""
+    return "/".join(arn.split("/")[-3:])
+
+
+MIN_AVG_MAX = ("Minimum", "Average", "Maximum")
+STATUS_COUNTS = (Metric("HTTPCode_Target_2XX_Count", "status_code_2xx_count", "Count"),
+                 Metric("HTTPCode_Target_4XX_Count", "status_code_4xx_count", "Count"),
+                 Metric("HTTPCode_Target_5XX_Count", "status_code_5xx_count", "Count"))
+LATENCY = Metric("TargetResponseTime", "latency_seconds", "Seconds", MIN_AVG_MAX, digits=3)
+ALB_USAGE = Usage(
+    "AWS/ApplicationELB", lambda lb: {"LoadBalancer": _lb_dimension(lb.get("LoadBalancerArn") or "")},
+    (Metric("RequestCount", "request_count", "Count"),
+     Metric("ActiveConnectionCount", "active_connection_count", "Count"), *STATUS_COUNTS, LATENCY,
+     Metric("ProcessedBytes", "processed_bytes", "Bytes")))
+# a target group has figures only as seen by a load balancer: the first one it serves
+TARGET_GROUP_USAGE = Usage(
+    "AWS/ApplicationELB",
+    lambda tg: {"LoadBalancer": _lb_dimension(tg["LoadBalancerArns"][0]),
+                "TargetGroup": (tg.get("TargetGroupArn") or "").split(":")[-1]} if tg.get("LoadBalancerArns") else None,
+    (Metric("RequestCount", "request_count", "Count"), Metric("HealthyHostCount", "healthy_host_count", "Count"),
+     Metric("UnHealthyHostCount", "unhealthy_host_count", "Count"), *STATUS_COUNTS, LATENCY,
+     Metric("HealthyStateRouting", "healthy_state_routing", "Bytes"),
+     Metric("UnhealthyStateRouting", "unhealthy_state_routing", "Bytes"),
+     Metric("HealthyStateDNS", "healthy_state_dns", "Bytes"),
+     Metric("UnhealthyStateDNS", "unhealthy_state_dns", "Bytes")))
+
 ELB_TAGS = tagging("Tags", "add_tags", "remove_tags", by_arn("ResourceArns", as_list=True))
 
 KINDS = [
@@ -92,10 +120,10 @@ KINDS = [
                 "backends": "Backends", "public_ip_address": _public_ip},
          edges=(inside(VPC, "VpcId"), inside(SUBNET, "AvailabilityZones[].SubnetId"),
                 inside(SECURITY_GROUP, "SecurityGroups[]")),
-         tags=ELB_TAGS, delete=call("delete_load_balancer", LoadBalancerArn="arn")),
+         usage=ALB_USAGE, tags=ELB_TAGS, delete=call("delete_load_balancer", LoadBalancerArn="arn")),
     Kind(TARGET_GROUP, "elbv2", get_load_balancers, items="TargetGroups", id="TargetGroupName",
          arn="TargetGroupArn", prefix="alb_",
          props={"alb_lb_arns": "LoadBalancerArns", "alb_target_health": "TargetHealth"},
          edges=(inside(VPC, "VpcId"), used_by(ALB, "LoadBalancerArns[]"), uses(INSTANCE, _targets)),
-         tags=ELB_TAGS, delete=call("delete_target_group", TargetGroupArn="arn")),
+         usage=TARGET_GROUP_USAGE, tags=ELB_TAGS, delete=call("delete_target_group", TargetGroupArn="arn")),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import List, Optional
 
 from collectors.aws.kind import Client, Json, Kind, by_arn, call, inside, seen_by, tagging, uses
+from collectors.aws.metrics import Activity
 from collectors.aws.resources.base import for_each, optional, paginate
 
 DB_INSTANCE = "aws_rds_instance"
@@ -50,11 +51,12 @@ def _pairs(items: Optional[list], key: str, value: str) -> Optional[Json]:
 
 RDS_TAGS = tagging("TagList", "add_tags_to_resource", "remove_tags_from_resource", by_arn("ResourceName"))
 
+# a database was last read and written when it last had a connection
+DB_ACTIVITY = Activity("AWS/RDS", lambda item: {"DBInstanceIdentifier": item["DBInstanceIdentifier"]},
+                       read="DatabaseConnections", write="DatabaseConnections",
+                       created=lambda item: item.get("InstanceCreateTime"))
+
 KINDS = [
-    # atime/mtime (left to the CloudWatch work): as the reference, both from the newest non-zero
-    # DatabaseConnections of the instance, else the later of its creation and the look-back's start; that is
-    # activity=Activity("AWS/RDS", {"DBInstanceIdentifier": id}, read=write="DatabaseConnections",
-    # created=InstanceCreateTime)
     Kind(DB_INSTANCE, "rds", get_db_instances, id="DBInstanceIdentifier", name_of="DBName", arn="DBInstanceArn",
          prefix="rds_",
          props={"ctime": "InstanceCreateTime", "db_type": "Engine", "db_status": "DBInstanceStatus",
@@ -65,7 +67,7 @@ KINDS = [
                     "DBInstanceAutomatedBackupsReplications[].DBInstanceAutomatedBackupsArn"},
          edges=(inside(SECURITY_GROUP, "VpcSecurityGroups[].VpcSecurityGroupId"), inside(VPC, "DBSubnetGroup.VpcId"),
                 inside(SUBNET, "DBSubnetGroup.Subnets[].SubnetIdentifier"), uses(KMS_KEY, _keys)),
-         tags=RDS_TAGS,
+         activity=DB_ACTIVITY, tags=RDS_TAGS,
          # cleanup removes what nobody wants any more: no final snapshot
          delete=call("delete_db_instance", DBInstanceIdentifier="id", SkipFinalSnapshot=lambda _: True)),
     # name: the reference reads the Name tag from a field RDS does not send, so its name is always the id;

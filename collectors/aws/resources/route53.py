@@ -88,7 +88,7 @@ def records(result: Json) -> List[Json]:
             if value.get("Value") is not None:
                 found.append({"Name": record_set["Name"], "Type": record_type, "TTL": record_set.get("TTL") or 0,
                               "Data": value["Value"], "Fields": rdata(record_type, value["Value"]),
-                              "HostedZoneId": record_set["HostedZoneId"]})
+                              "HostedZoneId": record_set["HostedZoneId"], "RecordSet": record_set_key(record_set)})
     return found
 
 
@@ -123,6 +123,5 @@ KINDS = [
          edges=(seen_by(ZONE, "HostedZoneId"),), tags=UNTAGGED),
     Kind(RECORD, "route53", get_zones, items=records, id="Name", name_of="Name", scope=GLOBAL, derive=False,
          key=record_key, props=RECORD_PROPS,
-         # by id, sets sharing a name (the apex NS and SOA) cannot be told apart: such records all link to one
-         edges=(inside(RECORD_SET, "Name"),), tags=UNTAGGED),
+         edges=(inside(RECORD_SET, lambda item: [item.get("RecordSet")], by="key"),), tags=UNTAGGED),
 ]

@@ -2,11 +2,10 @@
 S3 settings (its public access block)."""
 from __future__ import annotations
 
-import os
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Dict, List, Optional, Tuple
 
 from collectors.aws.kind import GLOBAL, UNTAGGED, Client, Json, Kind, Tagging, seen_by
-from collectors.aws.resources.base import Partial, for_each, optional
+from collectors.aws.resources.base import for_each, optional
 from collectors.common.model import sorted_json
 from collectors.common.tags import tag_dict
 
@@ -42,27 +41,14 @@ def get_buckets(s3: Client) -> List[Json]:
     return buckets
 
 
-def get_account_settings(s3control: Client, account: Optional[Json] = None) -> Union[List[Json], Partial]:
+def get_account_settings(s3control: Client, account: Json) -> List[Json]:
     """The account's public access block (all off when none is set). The call names the account and the
-    node is named like it (``account``: the account node's ``reported``): without it there is nothing to ask."""
-    if not account:
-        return Partial([], ["account settings not read: the call needs the account id"])
-    if os.environ.get("AWS_ENDPOINT_URL"):
-        _call_endpoint_as_is(s3control, os.environ["AWS_ENDPOINT_URL"])
+    node is named like it (``account``: the account node's ``reported``)."""
     answer = optional(s3control.get_public_access_block, {"NoSuchPublicAccessBlockConfiguration"},
                       AccountId=account["id"])
     return [{"AccountId": account["id"], "Name": account.get("name") or account["id"],
              "PublicAccessBlockConfiguration": (answer or {}).get("PublicAccessBlockConfiguration")
              or NO_PUBLIC_ACCESS_BLOCK}]
-
-
-def _call_endpoint_as_is(client: Client, endpoint: str) -> None:
-    """botocore's endpoint rules put the account id in front of the s3control host
-    (``123456789012.127.0.0.1:5000``), which an endpoint override such as moto does not answer."""
-    def strip_account(request: Any, **_: Any) -> None:
-        path = request.url.split("://", 1)[-1].partition("/")[2]
-        request.url = f"{endpoint.rstrip('/')}/{path}"
-    client.meta.events.register("before-send.s3-control.*", strip_account, unique_id="resotoworker-s3control-host")
 
 
 def _policy(item: Json) -> Optional[dict]:
