@@ -175,25 +175,36 @@ class AccountCollector:
         self.index = NodeIndex({e.kind for k in all_kinds for e in k.edges if e.by == "name"})
         self.links: List[Tuple[str, str, List[Link]]] = []  # (part, node id, its links)
         self.region_nodes: Dict[str, str] = {}
-        self.not_enabled: Set[Tuple[str, str]] = set()
+        self.not_enabled: Set[Tuple[str, ...]] = set()  # (service, region[, code]) already reported
 
-    def report(self, region: str, service: str, what: str, error: BaseException) -> None:
+    def report(self, region: str, service: str, what: str, error: BaseException, fatal: bool = True) -> None:
+        """One failed fetch: reported (a service not enabled or not allowed in a region once per region), and
+        (``fatal``) the account's failure with ``discard_account_on_resource_error``."""
         code = error_code(error)
         if code in NOT_ENABLED:
             if (service, region) in self.not_enabled:
                 return
             self.not_enabled.add((service, region))
-            message = (f"aws account {self.account.id} region {region} service {service}: not enabled or not "
-                       f"allowed here ({code}: {first_line(error)}); skipped")
-            log.warning(message)
-            self.progress.error(message)
-            return
-        message = (f"aws account {self.account.id} region {region} service {service} ({what}) failed: "
-                   f"{code}: {first_line(error)}")
+            message = (f"aws account {self.account.id} region {region} service {service} ({what}): not enabled or "
+                       f"not allowed here, skipped: {code}: {first_line(error)}")
+        else:
+            message = (f"aws account {self.account.id} region {region} service {service} ({what}) failed: "
+                       f"{code}: {first_line(error)}")
         log.warning(message)
         self.progress.error(message)
-        if self.config.discard_account_on_resource_error:
+        if fatal and self.config.discard_account_on_resource_error:
             raise ResourceError(message) from error
+
+    def report_metrics(self, region: str, kind_name: str, error: BaseException) -> None:
+        """CloudWatch figures that could not be read: once per region and reason, and never the account's
+        failure (the resources landed without them)."""
+        code = error_code(error)
+        if code in NOT_ENABLED:
+            self.report(region, "cloudwatch", f"figures of {kind_name}", error, fatal=False)
+        elif ("cloudwatch", region, code) not in self.not_enabled:
+            self.not_enabled.add(("cloudwatch", region, code))
+            self.report_problem(region, f"CloudWatch figures left out ({kind_name} and others of this region "
+                                        f"failing the same way): {code}: {first_line(error)}")
 
     def report_problem(self, region: str, problem: Any) -> None:
         """One line per value (or item) that could not be used: the node is kept without it."""
@@ -266,8 +277,7 @@ class AccountCollector:
         for problem in fetched.problems:
             self.report_problem(task.region, f"{fetch.service} ({fetch.name}): {problem}")
         for kind_name, error in fetched.metric_errors.items():
-            self.report_problem(task.region, f"{kind_name}: CloudWatch figures left out: {error_code(error)}: "
-                                             f"{first_line(error)}")
+            self.report_metrics(task.region, kind_name, error)
         scope = Scope(self.account.id, task.region, task.part, partition)
         for kind in fetch.kinds:
             try:

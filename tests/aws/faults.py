@@ -8,6 +8,10 @@
 * Access denied: requests signed with the credentials of a denied account (learned from the
   AssumeRole answers that pass through) get a 403 ``AccessDenied`` in the service's protocol; with
   ``deny_services`` only those services of the account are refused.
+* Not enabled: requests to a (service, region) of ``opt_out`` get the answer of a region the account has
+  not opted into (``OptInRequired`` for EC2, ``UnrecognizedClientException`` elsewhere).
+* Garbage: ``rewrite(service, answer)`` may change the body of any answer that passes (a field of an odd
+  type, a truncated document).
 
 The service and the access key come from the SigV4 ``Authorization`` header's credential scope.
 """
@@ -19,7 +23,7 @@ import re
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Iterable, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlparse
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
@@ -83,6 +87,13 @@ def throttling(protocol: str) -> Tuple[int, Dict[str, str], bytes]:
     return error_response(protocol, code, "Rate exceeded", status)
 
 
+def not_enabled(protocol: str) -> Tuple[int, Dict[str, str], bytes]:
+    if protocol == "ec2":
+        return error_response(protocol, "OptInRequired", "You are not subscribed to this service", 401)
+    return error_response(protocol, "UnrecognizedClientException", "The security token included in the request "
+                                                                    "is invalid", 400)
+
+
 def access_denied(protocol: str) -> Tuple[int, Dict[str, str], bytes]:
     code = DENIED_CODE.get(protocol, "AccessDeniedException")
     return error_response(protocol, code, "User is not authorized to perform this operation", 403)
@@ -90,12 +101,15 @@ def access_denied(protocol: str) -> Tuple[int, Dict[str, str], bytes]:
 
 class FaultProxy:
     def __init__(self, upstream: str, throttle_every: int = 0, deny_accounts: Iterable[str] = (),
-                 deny_services: Iterable[Tuple[str, str]] = ()) -> None:
+                 deny_services: Iterable[Tuple[str, str]] = (), opt_out: Iterable[Tuple[str, str]] = (),
+                 rewrite: Optional[Callable[[str, bytes], bytes]] = None) -> None:
         parsed = urlparse(upstream)
         self.upstream = (parsed.hostname, parsed.port)
         self.throttle_every = throttle_every
         self.deny_accounts = set(deny_accounts)
         self.deny_services = set(deny_services)  # (account id, signing name)
+        self.opt_out = set(opt_out)  # (signing name, region)
+        self.rewrite = rewrite
         self.lock = threading.Lock()
         self.requests = 0
         self.counts: Counter = Counter()  # "throttled", "denied", "passed"
@@ -143,13 +157,16 @@ class FaultProxy:
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         found = CREDENTIAL.search(handler.headers.get("Authorization") or "")
-        access_key, service = (found.group(1), found.group(3)) if found else (None, "")
+        access_key, region, service = (found.group(1), found.group(2), found.group(3)) if found else (None, "", "")
         protocol = protocol_of(service, handler.headers)
         fingerprint = b"|".join([handler.command.encode(), handler.path.encode(),
                                  (handler.headers.get("X-Amz-Target") or "").encode(), body])
         if self._is_denied(access_key, service):
             self.counts["denied"] += 1
             return self._send(handler, *access_denied(protocol))
+        if (service, region) in self.opt_out:
+            self.counts["not_enabled"] += 1
+            return self._send(handler, *not_enabled(protocol))
         if self._should_throttle(fingerprint, service):
             self.counts["throttled"] += 1
             return self._send(handler, *throttling(protocol))
@@ -157,6 +174,8 @@ class FaultProxy:
         if service == "sts" and b"Action=AssumeRole" in body and status == 200:
             with self.lock:
                 self._learn_assumed_key(body, answer)
+        if self.rewrite is not None and status == 200:
+            answer = self.rewrite(service, answer)
         self.counts["passed"] += 1
         self._send(handler, status, headers, answer)
 

@@ -10,7 +10,7 @@ from collectors.aws.collect import plan, wanted
 from collectors.aws.config import AwsConfig
 from collectors.aws.credentials import base_session
 from collectors.aws.regions import enabled_regions
-from collectors.aws.resources import dynamodb, ec2_compute, iam
+from collectors.aws.resources import dynamodb, ec2_compute
 
 
 def offline(service: str):
@@ -30,24 +30,9 @@ def test_instances_are_read_across_pages():
         stub.add_response("describe_instance_types", {"InstanceTypes": [{"InstanceType": "t3.micro"}]},
                           {"InstanceTypes": ["t3.micro"]})
         raw = ec2_compute.get_instances(ec2)
-    assert [i["InstanceId"] for i in raw["instances"]] == ["i-1", "i-2"]
-
-
-def test_iam_details_are_merged_across_pages():
-    client = offline("iam")
-    policy = {"Arn": "arn:aws:iam::1:policy/p", "PolicyName": "p"}
-    with Stubber(client) as stub:
-        stub.add_response("get_account_authorization_details",
-                          {"UserDetailList": [{"UserName": "a"}], "IsTruncated": True, "Marker": "m"},
-                          {"Filter": ["User", "Role", "Group", "LocalManagedPolicy"]})
-        stub.add_response("get_account_authorization_details",
-                          {"UserDetailList": [{"UserName": "b"}], "Policies": [policy], "IsTruncated": False},
-                          {"Filter": ["User", "Role", "Group", "LocalManagedPolicy"], "Marker": "m"})
-        stub.add_response("list_policy_tags", {"Tags": [{"Key": "k", "Value": "v"}]}, {"PolicyArn": policy["Arn"]})
-        stub.add_response("list_instance_profiles", {"InstanceProfiles": []}, {})
-        raw = iam.get_iam(client)
-    assert [u["UserName"] for u in raw["UserDetailList"]] == ["a", "b"]
-    assert raw["Policies"][0]["Tags"] == [{"Key": "k", "Value": "v"}]
+    assert [i["InstanceId"] for i in raw["Instances"]] == ["i-1", "i-2"]
+    assert raw["Instances"][0]["InstanceTypeInfo"]["InstanceType"] == "t3.micro"
+    assert raw["InstanceTypes"][0]["Facts"]["ondemand_cost"] > 0  # from the bundled price list
 
 
 def test_dynamodb_tags_follow_next_token():
@@ -71,8 +56,9 @@ def test_service_filters_take_globs():
     assert wanted("ec2", config) and wanted("s3", config) and wanted("sns", config)
     assert not wanted("sqs", config) and not wanted("iam", config)
     tasks = plan(config, ["eu-west-1", "eu-north-1"], "us-east-1")
-    assert {(t.part, t.resource.service) for t in tasks if t.resource.is_global} == {("global", "s3")}
-    assert {t.region for t in tasks if not t.resource.is_global} == {"eu-west-1", "eu-north-1"}
+    assert {(t.part, t.fetch.service) for t in tasks if t.fetch.is_global} == {("global", "s3"), ("global", "s3control")}
+    assert {t.region for t in tasks if not t.fetch.is_global} == {"eu-west-1", "eu-north-1"}
+    assert {t.fetch.service for t in tasks} == {"ec2", "s3", "s3control", "sns"}
 
 
 def test_one_client_per_account_region_and_service(aws_env):
