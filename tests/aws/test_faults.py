@@ -93,3 +93,36 @@ def test_discard_account_on_resource_error_fails_the_account(world, aws_env, mon
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
         with pytest.raises(ResourceError, match="service sqs"):
             collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson")
+
+
+def test_a_service_not_enabled_in_a_region_is_reported_once_and_the_rest_kept(world, aws_env, monkeypatch, tmp_path):
+    member = world.members[1]
+    section = org_config()
+    progress = RecordingProgress()
+    with FaultProxy(aws_env, opt_out=[("ec2", "eu-central-1")]) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson", progress)
+    assert proxy.counts["not_enabled"] > 1  # every EC2 fetch of the region met it
+    assert len(progress.errors) == 1 and "region eu-central-1 service ec2" in progress.errors[0]
+    assert "OptInRequired" in progress.errors[0]
+    regions = {n["reported"]["arn"].split(":")[3] for n in graph.of_kind("aws_ec2_instance")}
+    assert regions == {"us-east-1"}
+    assert {n["reported"]["arn"].split(":")[3] for n in graph.of_kind("aws_sqs_queue")} == {"us-east-1", "eu-central-1"}
+
+
+def test_a_field_of_an_odd_type_costs_that_property_only(world, aws_env, monkeypatch, tmp_path):
+    member = world.members[1]
+    section = org_config(region=["us-east-1"])
+    progress = RecordingProgress()
+
+    def odd_visibility(service: str, answer: bytes) -> bytes:
+        return answer.replace(b'"VisibilityTimeout": "30"', b'"VisibilityTimeout": "thirty"') if service == "sqs" \
+            else answer
+
+    with FaultProxy(aws_env, rewrite=odd_visibility) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
+        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson", progress)
+    (queue,) = graph.of_kind("aws_sqs_queue")
+    assert "sqs_visibility_timeout" not in queue["reported"] and queue["reported"]["sqs_maximum_message_size"] > 0
+    assert progress.errors == [f"aws account {member.account_id} region us-east-1: aws_sqs_queue.sqs_visibility_timeout: "
+                               f"not a number: 'thirty'"]

@@ -10,6 +10,7 @@ import pytest
 
 from collectors.aws import plugin
 from collectors.aws.mutate import UnsupportedAction
+from collectors.aws.table import KINDS
 from hookspecs import Account
 
 from .conftest import Collected, collect_into_file
@@ -18,12 +19,12 @@ from .world import MANAGEMENT_ACCOUNT, AccountEstate, populate_management
 REGION = "us-east-1"
 SECTION = {"region": [REGION], "resource_pool_size": 8}
 ACCOUNT = Account(id=MANAGEMENT_ACCOUNT, name="master", extra={"profile": None, "partition": "aws", "role_arn": None})
-TAGGABLE = ["aws_ec2_instance", "aws_ec2_volume", "aws_ec2_snapshot", "aws_ec2_keypair", "aws_vpc", "aws_ec2_subnet",
-            "aws_ec2_security_group", "aws_ec2_internet_gateway", "aws_ec2_nat_gateway", "aws_ec2_network_interface",
-            "aws_ec2_elastic_ip", "aws_alb", "aws_alb_target_group", "aws_s3_bucket", "aws_iam_user", "aws_iam_role",
-            "aws_iam_policy", "aws_iam_instance_profile", "aws_rds_instance", "aws_dynamodb_table",
-            "aws_lambda_function", "aws_cloudwatch_alarm", "aws_eks_cluster", "aws_sqs_queue", "aws_sns_topic",
-            "aws_kms_key"]
+TAGGABLE = [k.name for k in KINDS if k.taggable]
+DELETABLE = [k.name for k in KINDS if k.delete]
+# what AWS keeps listing for a while after deletion
+STILL_LISTED = {"aws_ec2_instance": ("instance_status", "terminated"), "aws_kms_key": ("access_key_status",
+                                                                                      "PendingDeletion"),
+                "aws_rds_instance": ("db_status", "deleting")}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +51,8 @@ def created(graph: Collected, estate: AccountEstate) -> Dict[str, List[dict]]:
     ids = {here.vpc, *here.subnets, here.security_group, *here.instances, here.volume, here.snapshot, here.key_pair,
            here.internet_gateway, here.nat_gateway, here.network_interface, here.elastic_ip, here.db_instance,
            here.table, here.function, here.alarm, here.cluster, here.topic_arn, here.key_id, "jobs", "web-lb",
-           "web-tg", *estate.buckets, *estate.users, estate.group, *estate.roles, estate.instance_profile}
+           "web-tg", here.route_table, here.network_acl, here.work_group, here.db_snapshot, *estate.buckets,
+           *estate.users, estate.group, *estate.roles, estate.instance_profile, estate.access_key, estate.zone_id}
     arns = {estate.policy_arn}
     found: Dict[str, List[dict]] = {}
     for node in graph.nodes.values():
@@ -114,24 +116,16 @@ def deletion_order(graph: Collected, nodes: List[dict]) -> List[dict]:
 def test_every_kind_is_deleted_in_dependency_order(estate, tmp_path):
     before = collect(tmp_path, "before-delete")
     mine = created(before, estate)
-    victims = [n for nodes in mine.values() for n in nodes]
-    assert {n["reported"]["kind"] for n in victims} >= set(TAGGABLE) | {"aws_iam_group"}
+    victims = [n for nodes in mine.values() for n in nodes if n["reported"]["kind"] in DELETABLE]
+    assert {n["reported"]["kind"] for n in victims} == set(DELETABLE)
     for node in deletion_order(before, victims):
         assert plugin.resotoworker_delete_resource(cloud="aws", config=SECTION, node=core_node(before, node)) is True
     after = collect(tmp_path, "after-delete")
     left = {n["id"]: n["reported"] for n in after.nodes.values()}
     gone = {n["reported"]["kind"] for n in victims if n["id"] not in left}
-    assert gone >= (set(TAGGABLE) | {"aws_iam_group"}) - {"aws_ec2_instance", "aws_kms_key", "aws_rds_instance"}
+    assert gone >= set(DELETABLE) - set(STILL_LISTED)
     for node in victims:
         reported = left.get(node["id"])
-        if reported is None:
-            continue
-        # what AWS keeps listing for a while after deletion
-        if reported["kind"] == "aws_ec2_instance":
-            assert reported["instance_status"] == "terminated"
-        elif reported["kind"] == "aws_kms_key":
-            assert reported["access_key_status"] == "PendingDeletion"
-        elif reported["kind"] == "aws_rds_instance":
-            assert reported["db_status"] == "deleting"
-        else:
-            pytest.fail(f"{reported['kind']} {reported['id']} is still there")
+        if reported is not None:
+            prop, value = STILL_LISTED.get(reported["kind"], (None, None))
+            assert prop is not None and reported[prop] == value, f"{reported['kind']} {reported['id']} is still there"

@@ -52,6 +52,10 @@ class RegionEstate:
     queue_url: str = ""
     topic_arn: str = ""
     key_id: str = ""
+    route_table: str = ""
+    network_acl: str = ""
+    work_group: str = ""
+    db_snapshot: str = ""
 
 
 @dataclass
@@ -64,6 +68,8 @@ class AccountEstate:
     roles: List[str] = field(default_factory=list)
     policy_arn: str = ""
     instance_profile: str = ""
+    access_key: str = ""
+    zone_id: str = ""
     regions: Dict[str, RegionEstate] = field(default_factory=dict)
 
 
@@ -130,6 +136,17 @@ def populate_iam(session: boto3.Session, endpoint: str, estate: AccountEstate) -
     iam.create_instance_profile(InstanceProfileName="node-profile")
     iam.add_role_to_instance_profile(InstanceProfileName="node-profile", RoleName="node-role")
     estate.instance_profile = "node-profile"
+    estate.access_key = iam.create_access_key(UserName="user-0")["AccessKey"]["AccessKeyId"]
+    route53 = session.client("route53", endpoint_url=endpoint, region_name="us-east-1")
+    zone = route53.create_hosted_zone(Name=f"{estate.name}.example.com.", CallerReference=estate.account_id)
+    estate.zone_id = zone["HostedZone"]["Id"].rsplit("/", 1)[-1]
+    route53.change_tags_for_resource(ResourceType="hostedzone", ResourceId=estate.zone_id,
+                                     AddTags=[{"Key": "owner", "Value": "ops"}])
+    s3control = session.client("s3control", endpoint_url=endpoint, region_name="us-east-1")
+    s3control.meta.events.register("before-send.s3-control.*", lambda request, **_: _without_account_host(
+        request, endpoint))
+    s3control.put_public_access_block(AccountId=estate.account_id, PublicAccessBlockConfiguration={
+        "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
     s3 = session.client("s3", endpoint_url=endpoint, region_name="us-east-1")
     for i in range(2):
         bucket = f"bucket-{estate.account_id}-{i}"
@@ -137,6 +154,11 @@ def populate_iam(session: boto3.Session, endpoint: str, estate: AccountEstate) -
         s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": [{"Key": "owner", "Value": "ops"}]})
         s3.put_object(Bucket=bucket, Key="hello.txt", Body=b"hello")
         estate.buckets.append(bucket)
+
+
+def _without_account_host(request, endpoint: str) -> None:
+    """botocore names the account in the s3control host, which moto does not answer."""
+    request.url = f"{endpoint}/{request.url.split('://', 1)[1].split('/', 1)[1]}"
 
 
 def lambda_zip() -> bytes:
@@ -183,6 +205,10 @@ def populate_region(session: boto3.Session, endpoint: str, region: str, estate: 
     ec2.associate_address(AllocationId=out.allocation_id, InstanceId=out.instances[1])
     nat_eip = ec2.allocate_address(Domain="vpc")["AllocationId"]
     out.nat_gateway = ec2.create_nat_gateway(SubnetId=out.subnets[1], AllocationId=nat_eip)["NatGateway"]["NatGatewayId"]
+    out.route_table = ec2.create_route_table(VpcId=out.vpc, TagSpecifications=[
+        {"ResourceType": "route-table", "Tags": [{"Key": "Name", "Value": "private"}]}])["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=out.route_table, SubnetId=out.subnets[1])
+    out.network_acl = ec2.create_network_acl(VpcId=out.vpc)["NetworkAcl"]["NetworkAclId"]
 
     elb = client("elbv2")
     lb = elb.create_load_balancer(Name="web-lb", Subnets=out.subnets, SecurityGroups=[out.security_group],
@@ -200,6 +226,9 @@ def populate_region(session: boto3.Session, endpoint: str, region: str, estate: 
     rds.create_db_instance(DBInstanceIdentifier=out.db_instance, DBInstanceClass="db.t3.micro", Engine="postgres",
                            MasterUsername="admin", MasterUserPassword="secret-password", AllocatedStorage=20,
                            VpcSecurityGroupIds=[out.security_group], Tags=[{"Key": "owner", "Value": "ops"}])
+    out.db_snapshot = "orders-db-manual"
+    rds.create_db_snapshot(DBSnapshotIdentifier=out.db_snapshot, DBInstanceIdentifier=out.db_instance,
+                           Tags=[{"Key": "owner", "Value": "ops"}])
 
     ddb = client("dynamodb")
     out.table = "orders"
@@ -221,6 +250,15 @@ def populate_region(session: boto3.Session, endpoint: str, region: str, estate: 
                         Period=300, EvaluationPeriods=1, Threshold=90.0, ComparisonOperator="GreaterThanThreshold",
                         Dimensions=[{"Name": "InstanceId", "Value": out.instances[0]}],
                         Tags=[{"Key": "owner", "Value": "ops"}])
+    # figures of the last minutes, for the usage of the first instance
+    cw.put_metric_data(Namespace="AWS/EC2", MetricData=[
+        {"MetricName": "CPUUtilization", "Dimensions": [{"Name": "InstanceId", "Value": out.instances[0]}],
+         "Value": value, "Unit": "Percent"} for value in (12.5, 40.0)])
+
+    athena = client("athena")
+    out.work_group = "analytics"
+    athena.create_work_group(Name=out.work_group, Tags=[{"Key": "owner", "Value": "ops"}], Configuration={
+        "ResultConfiguration": {"OutputLocation": f"s3://{estate.buckets[0]}/athena/"}})
 
     eks = client("eks")
     out.cluster = "apps"
