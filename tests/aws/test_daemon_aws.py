@@ -15,6 +15,7 @@ import pytest
 from core_double import CoreDouble
 
 from collectors.aws.model import model_kinds
+from collectors.aws.table import KINDS
 from worker.model import graph_model
 
 from .faults import FaultProxy
@@ -173,6 +174,8 @@ def test_collect_of_the_organization_lands_each_account_and_tag_tasks_change_aws
     for member in world.members:
         collected = kinds[member.account_id]
         assert set(KEY_PROPERTIES) <= set(collected), set(KEY_PROPERTIES) - set(collected)
+        every_kind = {k.name for k in KINDS if k.moto}  # the world has one of each
+        assert every_kind <= set(collected), every_kind - set(collected)
         assert collected["aws_ec2_instance"] == 4 and collected["aws_region"] >= len(REGIONS)
         assert collected["aws_s3_bucket"] == 2 and collected["aws_iam_user"] == 2
         mine = [n["reported"] for n in nodes.values() if account_id_of(n) == member.account_id]
