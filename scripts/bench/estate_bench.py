@@ -220,6 +220,19 @@ class CountingProxy(FaultProxy):
         host, port = upstream.rsplit(":", 1)
         self.upstream = (host.split("//", 1)[1], int(port))
 
+    def start(self) -> str:
+        url = super().start()
+        server = self._server
+        assert server is not None
+        default = server.handle_error
+
+        def handle_error(request: Any, address: Any) -> None:
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a worker stopped with calls in flight
+                default(request, address)
+
+        server.handle_error = handle_error  # type: ignore[method-assign]
+        return url
+
     def reset(self) -> None:
         with self.lock:
             self.requests = 0
@@ -309,6 +322,7 @@ class TreeSampler(threading.Thread):
         self.lock = threading.Lock()
         self.peak: Dict[str, float] = Counter()
         self.roles: Dict[int, str] = {}
+        self.per_process: Dict[int, Dict[str, Any]] = {}  # pid -> role, parent, command, peak PSS / USS / RSS
         self.samples = 0
 
     def tree(self) -> List[psutil.Process]:
@@ -333,7 +347,10 @@ class TreeSampler(threading.Thread):
                 mem = proc.memory_full_info()
             except psutil.Error:  # ended between listing and reading
                 continue
+            if not mem.rss:  # a zombie: ended, not reaped yet
+                continue
             role = self.roles.get(proc.pid) or self.roles.setdefault(proc.pid, role_of(proc, self.pid))
+            self._note(proc, role, mem)
             sums["tree_pss"] += mem.pss
             sums["tree_rss"] += mem.rss
             sums["tree_uss"] += mem.uss
@@ -344,6 +361,19 @@ class TreeSampler(threading.Thread):
             if role == "child":
                 sums["children"] += 1
         return sums
+
+    def _note(self, proc: psutil.Process, role: str, mem: Any) -> None:
+        with self.lock:
+            seen = self.per_process.get(proc.pid)
+            if seen is None:
+                try:
+                    command, parent = " ".join(proc.cmdline())[:160], proc.ppid()
+                except psutil.Error:
+                    command, parent = "?", 0
+                seen = self.per_process[proc.pid] = {"role": role, "parent": parent, "command": command,
+                                                     "pss_mib": 0.0, "uss_mib": 0.0, "rss_mib": 0.0}
+            for key, value in (("pss_mib", mem.pss), ("uss_mib", mem.uss), ("rss_mib", mem.rss)):
+                seen[key] = max(seen[key], value / MIB)
 
     def sample(self) -> Dict[str, float]:
         try:
@@ -383,8 +413,16 @@ def worker_config(opts: argparse.Namespace, web_port: int) -> Dict[str, Any]:
     return {"resotoworker": {"collector": ["aws"], "web_host": "127.0.0.1", "web_port": web_port}, "aws": aws}
 
 
+def cpu_of(pid: int) -> float:
+    try:
+        t = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return 0.0
+    return t.user + t.system
+
+
 def run_worker(name: str, args: List[str], env: Dict[str, str], cwd: str, opts: argparse.Namespace,
-               proxy: CountingProxy, started: Started, log_dir: str) -> Dict[str, Any]:
+               proxy: CountingProxy, started: Started, log_dir: str, moto_pid: int) -> Dict[str, Any]:
     core = CoreDouble().start()
     proc = None
     log_path = os.path.join(log_dir, f"{name}.log")
@@ -407,12 +445,13 @@ def run_worker(name: str, args: List[str], env: Dict[str, str], cwd: str, opts: 
         idle = sampler.memory()
         proxy.reset()
         sampler.start()
-        cpu0 = sampler.cpu_seconds()
+        cpu0, moto0, bench0 = sampler.cpu_seconds(), cpu_of(moto_pid), cpu_of(os.getpid())
         t0 = time.monotonic()
         action = core.send_action("collect")
         reply = core.wait_reply(action["task"], timeout=opts.collect_timeout)
         wall = time.monotonic() - t0
         cpu = sampler.cpu_seconds() - cpu0
+        moto_cpu, bench_cpu = cpu_of(moto_pid) - moto0, cpu_of(os.getpid()) - bench0
         sampler.sample()
         sampler.done.set()
         sampler.join(5)
@@ -429,7 +468,8 @@ def run_worker(name: str, args: List[str], env: Dict[str, str], cwd: str, opts: 
         nodes = sum(m.summary["nodes"] for m in merges)
         peak = sampler.peak
         return {
-            "run": name, "wall_s": wall, "cpu_s": cpu, "api_calls": calls, "api_calls_by_service":
+            "run": name, "wall_s": wall, "cpu_s": cpu, "moto_cpu_s": moto_cpu, "bench_cpu_s": bench_cpu,
+            "api_calls": calls, "api_calls_by_service":
             dict(proxy.by_service.most_common()), "nodes": nodes, "edges": sum(m.summary["edges"] for m in merges),
             "merges": len(merges), "nodes_per_s": nodes / wall, "kinds": dict(sorted(kinds.items())),
             "tree_peak_pss_mib": peak["tree_pss"] / MIB, "tree_peak_rss_mib": peak["tree_rss"] / MIB,
@@ -441,6 +481,7 @@ def run_worker(name: str, args: List[str], env: Dict[str, str], cwd: str, opts: 
             "child_peak_rss_mib": peak["child_rss"] / MIB, "children_at_once_peak": int(peak["children"]),
             "idle_tree_pss_mib": idle.get("tree_pss", 0) / MIB, "idle_tree_rss_mib": idle.get("tree_rss", 0) / MIB,
             "startup_s": startup_s, "samples": sampler.samples, "log": log_path,
+            "processes": {str(pid): p for pid, p in sorted(sampler.per_process.items())},
         }
     finally:
         if proc is not None:
@@ -449,17 +490,18 @@ def run_worker(name: str, args: List[str], env: Dict[str, str], cwd: str, opts: 
         core.stop()
 
 
-def reference_run(venv: str, endpoint: str, opts, proxy, started, log_dir: str) -> Dict[str, Any]:
+def reference_run(venv: str, endpoint: str, opts, proxy, started, log_dir: str, moto_pid: int) -> Dict[str, Any]:
     home = tempfile.mkdtemp(prefix="ref-home-", dir=log_dir)
     env = clean_env(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                     AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
                     AWS_SHARED_CREDENTIALS_FILE="/nonexistent", AWS_CONFIG_FILE="/nonexistent", HOME=home,
                     PYTHONUNBUFFERED="1")
     return run_worker("reference", [os.path.join(venv, "bin", "resotoworker")], env, home, opts, proxy, started,
-                      log_dir)
+                      log_dir, moto_pid)
 
 
-def our_run(name: str, endpoint: str, preload: bool, opts, proxy, started, log_dir: str) -> Dict[str, Any]:
+def our_run(name: str, endpoint: str, preload: bool, opts, proxy, started, log_dir: str,
+            moto_pid: int) -> Dict[str, Any]:
     home = tempfile.mkdtemp(prefix=f"{name}-home-", dir=log_dir)
     env = clean_env(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                     AWS_DEFAULT_REGION="us-east-1", AWS_EC2_METADATA_DISABLED="true",
@@ -468,7 +510,7 @@ def our_run(name: str, endpoint: str, preload: bool, opts, proxy, started, log_d
     if not preload:
         env[NO_PRELOAD_ENV] = "1"
     return run_worker(name, [sys.executable, "-m", "worker", "--log-format", "text", "--fork"], env,
-                      opts.worker_root, opts, proxy, started, log_dir)
+                      opts.worker_root, opts, proxy, started, log_dir, moto_pid)
 
 
 # ---- output --------------------------------------------------------------------------------------------
@@ -574,7 +616,8 @@ def main() -> int:
     def interrupted(signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    signal.signal(signal.SIGTERM, interrupted)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # SIGINT too: a background job ignores it
+        signal.signal(signum, interrupted)
     started = Started()
     log_dir = tempfile.mkdtemp(prefix="estate-bench-")
     proxy: Optional[CountingProxy] = None
@@ -613,17 +656,18 @@ def main() -> int:
                     proxy_url = proxy.start()
                 else:
                     proxy.retarget(moto_url)
-            assert proxy is not None
+            assert proxy is not None and estate.proc is not None
             print(f"run {name} ...", flush=True)
             if name == "reference":
                 assert venv is not None
-                figures = reference_run(venv, proxy_url, opts, proxy, started, log_dir)
+                figures = reference_run(venv, proxy_url, opts, proxy, started, log_dir, estate.proc.pid)
             else:
-                figures = our_run(name, proxy_url, name == "ours", opts, proxy, started, log_dir)
+                figures = our_run(name, proxy_url, name == "ours", opts, proxy, started, log_dir, estate.proc.pid)
             results[name] = figures
             print(f"  wall {figures['wall_s']:.1f} s, CPU {figures['cpu_s']:.1f} s, {figures['api_calls']} API calls, "
                   f"{figures['nodes']:,} nodes, tree peak PSS {figures['tree_peak_pss_mib']:.0f} MiB "
-                  f"(start-up {figures['startup_s']:.1f} s)", flush=True)
+                  f"(start-up {figures['startup_s']:.1f} s); CPU meanwhile: moto {figures['moto_cpu_s']:.1f} s, "
+                  f"this script (proxy, core double, sampler) {figures['bench_cpu_s']:.1f} s", flush=True)
         ratios = comparisons(results)
         report(results, ratios)
         if opts.json:
