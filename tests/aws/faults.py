@@ -12,6 +12,8 @@
   not opted into (``OptInRequired`` for EC2, ``UnrecognizedClientException`` elsewhere).
 * Garbage: ``rewrite(service, answer)`` may change the body of any answer that passes (a field of an odd
   type, a truncated document).
+* Recorded answers: with ``recorded``, the operations moto does not serve get the answer recorded for
+  them (``recorded.py``).
 
 The service and the access key come from the SigV4 ``Authorization`` header's credential scope.
 """
@@ -25,6 +27,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, Iterable, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlparse
+
+from .recorded import Recorded
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 ACCESS_KEY_ID = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
@@ -102,7 +106,7 @@ def access_denied(protocol: str) -> Tuple[int, Dict[str, str], bytes]:
 class FaultProxy:
     def __init__(self, upstream: str, throttle_every: int = 0, deny_accounts: Iterable[str] = (),
                  deny_services: Iterable[Tuple[str, str]] = (), opt_out: Iterable[Tuple[str, str]] = (),
-                 rewrite: Optional[Callable[[str, bytes], bytes]] = None) -> None:
+                 rewrite: Optional[Callable[[str, bytes], bytes]] = None, recorded: Optional[Recorded] = None) -> None:
         parsed = urlparse(upstream)
         self.upstream = (parsed.hostname, parsed.port)
         self.throttle_every = throttle_every
@@ -110,6 +114,7 @@ class FaultProxy:
         self.deny_services = set(deny_services)  # (account id, signing name)
         self.opt_out = set(opt_out)  # (signing name, region)
         self.rewrite = rewrite
+        self.recorded = recorded
         self.lock = threading.Lock()
         self.requests = 0
         self.counts: Counter = Counter()  # "throttled", "denied", "passed"
@@ -170,6 +175,11 @@ class FaultProxy:
         if self._should_throttle(fingerprint, service):
             self.counts["throttled"] += 1
             return self._send(handler, *throttling(protocol))
+        known = self.recorded.answer(service, handler.command, handler.path, handler.headers, body) \
+            if self.recorded is not None else None
+        if known is not None:
+            self.counts["recorded"] += 1
+            return self._send(handler, *known)
         status, headers, answer = self._forward(handler, body)
         if service == "sts" and b"Action=AssumeRole" in body and status == 200:
             with self.lock:

@@ -53,6 +53,7 @@ def created(graph: Collected, estate: AccountEstate) -> Dict[str, List[dict]]:
            here.table, here.function, here.alarm, here.cluster, here.topic_arn, here.key_id, "jobs", "web-lb",
            "web-tg", here.route_table, here.network_acl, here.work_group, here.db_snapshot, *estate.buckets,
            *estate.users, estate.group, *estate.roles, estate.instance_profile, estate.access_key, estate.zone_id}
+    ids |= {i for more in (estate.more, here.more) for found in more.values() for i in found}
     arns = {estate.policy_arn}
     found: Dict[str, List[dict]] = {}
     for node in graph.nodes.values():

@@ -7,9 +7,11 @@ compare the collected graph with it.
 """
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import zipfile
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Dict, List
 
@@ -56,6 +58,7 @@ class RegionEstate:
     network_acl: str = ""
     work_group: str = ""
     db_snapshot: str = ""
+    more: Dict[str, List[str]] = field(default_factory=dict)  # kind → ids made by a world_<area> module
 
 
 @dataclass
@@ -70,6 +73,7 @@ class AccountEstate:
     instance_profile: str = ""
     access_key: str = ""
     zone_id: str = ""
+    more: Dict[str, List[str]] = field(default_factory=dict)  # kind → ids of global kinds made by world_<area>
     regions: Dict[str, RegionEstate] = field(default_factory=dict)
 
 
@@ -106,12 +110,29 @@ def build_world(endpoint: str) -> World:
     return world
 
 
+def area_modules() -> list:
+    """``world_<area>.py`` beside this file: each adds the resources of its kinds with ``populate_account``
+    (global kinds, once per account) and ``populate_region`` (a region), recording their ids in ``more``."""
+    here = Path(__file__).parent
+    return [importlib.import_module(f"{__package__}.{p.stem}") for p in sorted(here.glob("world_*.py"))]
+
+
+def populate_areas(session: boto3.Session, endpoint: str, estate: AccountEstate, regions: List[str]) -> None:
+    for module in area_modules():
+        if hasattr(module, "populate_account"):
+            module.populate_account(session, endpoint, estate)
+        if hasattr(module, "populate_region"):
+            for region in regions:
+                module.populate_region(session, endpoint, region, estate, estate.regions[region])
+
+
 def populate_account(endpoint: str, account_id: str, name: str) -> AccountEstate:
     session = member_session(endpoint, account_id)
     estate = AccountEstate(account_id=account_id, name=name)
     populate_iam(session, endpoint, estate)
     for region in REGIONS:
         estate.regions[region] = populate_region(session, endpoint, region, estate)
+    populate_areas(session, endpoint, estate, REGIONS)
     return estate
 
 
@@ -285,4 +306,5 @@ def populate_management(endpoint: str, region: str = "us-east-1") -> AccountEsta
     estate = AccountEstate(account_id=MANAGEMENT_ACCOUNT, name="master")
     populate_iam(session, endpoint, estate)
     estate.regions[region] = populate_region(session, endpoint, region, estate)
+    populate_areas(session, endpoint, estate, [region])
     return estate
