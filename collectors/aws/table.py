@@ -11,18 +11,30 @@ from functools import lru_cache
 from typing import Any, Dict, List, Tuple
 
 from collectors.aws.kind import GLOBAL, Get, Json, Kind
-from collectors.aws.resources import (athena, awslambda, cloudwatch, dynamodb, ec2_compute, ec2_network, eks, elbv2,
-                                      iam, kms, rds, route53, s3, sns, sqs)
+from collectors.aws.resources import (athena, autoscaling, awslambda, beanstalk, cloudwatch, dynamodb, ec2_compute,
+                                      ec2_network, ecr, ecs, efs, eks, elasticache, elb, elbv2, glacier, iam, kinesis,
+                                      kms, opensearch, rds, redshift, route53, s3, sns, sqs)
 
 KINDS: List[Kind] = [
     *ec2_compute.KINDS,
     *ec2_network.KINDS,
+    *autoscaling.KINDS,
+    *elb.KINDS,
     *elbv2.KINDS,
+    *ecs.KINDS,
+    *ecr.KINDS,
+    *beanstalk.KINDS,
+    *efs.KINDS,
+    *glacier.KINDS,
     *s3.KINDS,
     *iam.KINDS,
     *route53.KINDS,
     *rds.KINDS,
     *dynamodb.KINDS,
+    *redshift.KINDS,
+    *elasticache.KINDS,
+    *kinesis.KINDS,
+    *opensearch.KINDS,
     *awslambda.KINDS,
     *cloudwatch.KINDS,
     *eks.KINDS,

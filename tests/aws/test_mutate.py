@@ -19,8 +19,8 @@ from .world import MANAGEMENT_ACCOUNT, AccountEstate, populate_management
 REGION = "us-east-1"
 SECTION = {"region": [REGION], "resource_pool_size": 8}
 ACCOUNT = Account(id=MANAGEMENT_ACCOUNT, name="master", extra={"profile": None, "partition": "aws", "role_arn": None})
-TAGGABLE = [k.name for k in KINDS if k.taggable]
-DELETABLE = [k.name for k in KINDS if k.delete]
+TAGGABLE = [k.name for k in KINDS if k.taggable and k.moto]
+DELETABLE = [k.name for k in KINDS if k.delete and k.moto]
 # what AWS keeps listing for a while after deletion
 STILL_LISTED = {"aws_ec2_instance": ("instance_status", "terminated"), "aws_kms_key": ("access_key_status",
                                                                                       "PendingDeletion"),
