@@ -9,10 +9,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from collectors.aws.clients import error_code
 from collectors.aws.config import AwsConfig
 from collectors.aws.kind import value
-from collectors.aws.model import model
+from collectors.aws.model import ACCOUNT_KIND, model
 from hookspecs import Account
-
-ACCOUNT_KIND = "aws_account"
 
 log = logging.getLogger(__name__)
 NOT_SET = {"NoSuchEntity", "AWSOrganizationsNotInUseException"}

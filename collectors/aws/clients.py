@@ -7,6 +7,7 @@ every response, read by an ``after-call`` handler) for ``progress.retried``.
 """
 from __future__ import annotations
 
+import json
 import os
 import threading
 from typing import Any, Dict, List, Optional, Tuple
@@ -26,6 +27,26 @@ _loader: Optional[botocore.loaders.Loader] = None
 # what a client of any service reads besides its own service description
 SHARED_DATA = ("endpoints", "partitions", "sdk-default-configuration", "_retry")
 SERVICE_DATA = ("service-2", "endpoint-rule-set-1", "paginators-1")
+DOCUMENTATION = {"documentation", "documentationUrl"}
+
+
+class _ModelFiles(botocore.loaders.JSONFileLoader):
+    """botocore's service descriptions read without their documentation texts (more than half of their
+    memory; a daemon never shows a docstring), into plain dicts. A member named ``documentation`` is an
+    object, never a string: only the texts go. Other data files (endpoint rules use their texts) as they are."""
+
+    def _load_file(self, full_path: str, open_method: Any) -> Any:
+        if not os.path.basename(full_path).startswith("service-2."):
+            return super()._load_file(full_path, open_method)
+        if not os.path.isfile(full_path):
+            return None
+        with open_method(full_path, "rb") as f:
+            return json.loads(f.read().decode("utf-8"), object_pairs_hook=_without_documentation)
+
+
+def _without_documentation(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    # emptied, not removed: botocore reads some of them by key (client context parameters)
+    return {k: "" if k in DOCUMENTATION and isinstance(v, str) else v for k, v in pairs}
 
 
 def shared_loader() -> botocore.loaders.Loader:
@@ -34,7 +55,10 @@ def shared_loader() -> botocore.loaders.Loader:
     global _loader
     with _create_lock:
         if _loader is None:
-            _loader = botocore.loaders.create_loader()
+            # as botocore's own: $AWS_DATA_PATH directories come first
+            data_path = os.environ.get("AWS_DATA_PATH")
+            extra = [os.path.expanduser(os.path.expandvars(p)) for p in data_path.split(os.pathsep)] if data_path else []
+            _loader = botocore.loaders.Loader(extra_search_paths=extra, file_loader=_ModelFiles())
         return _loader
 
 

@@ -15,6 +15,8 @@ from typing import List, Optional
 
 from collectors.common.model import Model
 
+ACCOUNT_KIND = "aws_account"
+REGION_KIND = "aws_region"
 MODEL_FILE = Path(__file__).with_name("model.json")
 # API field names of nested values whose property names are not the fields' in snake case (read from the
 # reference's mappings): {complex kind: {property: dotted API path}}

@@ -1,36 +1,27 @@
 """Facts about EC2 instance types that no API call of the collector returns: the on-demand Linux price per
-region, the display name, ECU, processor and GPU model. They come from the data the reference ships for the
-same purpose (the ``resotodata`` package), so the numbers are the reference's.
+region, the display name, ECU, processor and GPU model. They are the facts the reference ships for the same
+purpose (the ``resotodata`` package), kept in ``instance_types.json``: regenerate it with
 
-The package's file holds much more (every price model, zones, …); only these facts are kept, once per
-process: the fork server loads them before it forks, and children share them.
+    python -m collectors.aws.prices [--check]
+
+(``resotodata`` installed, as the test extras do). The package's file holds much more (every price model,
+zones, …, 18 MB); parsing it in a worker would cost tens of MB that stay on the heap.
 """
 from __future__ import annotations
 
 import json
+import sys
 from functools import lru_cache
-from importlib import resources
-from typing import Any, Dict, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
+FACTS_FILE = Path(__file__).with_name("instance_types.json")
 Json = Dict[str, Any]
 
 
 @lru_cache(maxsize=1)
 def _facts() -> Dict[str, Json]:
-    try:
-        text = (resources.files("resotodata") / "data" / "instances.json").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        return {}
-    found: Dict[str, Json] = {}
-    for name, data in (json.loads(text).get("aws") or {}).items():
-        ecu = data.get("ECU")
-        found[name] = {
-            "pretty_name": data.get("pretty_name"), "ecu": float(ecu) if isinstance(ecu, (int, float)) else None,
-            "physical_processor": data.get("physical_processor"), "gpu_model": data.get("GPU_model"),
-            "prices": {region: (prices.get("linux") or {}).get("ondemand")
-                       for region, prices in (data.get("pricing") or {}).items()},
-        }
-    return found
+    return json.loads(FACTS_FILE.read_text(encoding="utf-8"))
 
 
 def instance_type_facts(name: str, region: str) -> Optional[Json]:
@@ -44,3 +35,43 @@ def instance_type_facts(name: str, region: str) -> Optional[Json]:
 
 def preload() -> None:
     _facts()
+
+
+def _compact(obj: Json) -> Any:
+    """Called for every JSON object of resotodata's file as it is parsed, innermost first: what is not needed
+    is dropped at once."""
+    if "pretty_name" in obj:  # an instance type
+        ecu = obj.get("ECU")
+        return {"pretty_name": obj.get("pretty_name"), "ecu": float(ecu) if isinstance(ecu, (int, float)) else None,
+                "physical_processor": obj.get("physical_processor"), "gpu_model": obj.get("GPU_model"),
+                "prices": {region: price for region, price in sorted((obj.get("pricing") or {}).items())
+                           if isinstance(price, (int, float))}}
+    if "ondemand" in obj:  # one system's prices: the on-demand one
+        return obj["ondemand"]
+    if "linux" in obj:  # a region's prices by system: Linux's
+        return obj["linux"]
+    return obj
+
+
+def generate() -> str:
+    from importlib import resources
+
+    with (resources.files("resotodata") / "data" / "instances.json").open("rb") as f:
+        facts = json.load(f, object_hook=_compact).get("aws") or {}
+    return json.dumps(dict(sorted(facts.items())), indent=0, sort_keys=True) + "\n"
+
+
+def main(argv: List[str]) -> int:
+    text = generate()
+    if "--check" in argv:
+        if FACTS_FILE.read_text(encoding="utf-8") != text:
+            print(f"{FACTS_FILE} is not what resotodata holds: run python -m collectors.aws.prices")
+            return 1
+        return 0
+    FACTS_FILE.write_text(text, encoding="utf-8")
+    print(f"wrote {FACTS_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -10,9 +10,8 @@ from typing import Any, List
 import boto3
 
 from collectors.aws.config import AwsConfig
+from collectors.aws.model import REGION_KIND
 
-
-REGION_KIND = "aws_region"
 GLOBAL_REGION_NAME = "global"
 GLOBAL_REGION_BY_PARTITION = {"aws": "us-east-1", "aws-us-gov": "us-gov-west-1", "aws-cn": "cn-north-1"}
 REGION_CTIME = "2006-03-19T00:00:00Z"  # what the reference reports for every region: the launch of AWS

@@ -12,12 +12,22 @@ A collector builds one ``CloudPlugin`` from plain functions and points its entry
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from hookspecs import Account, Builder, CollectorInfo, Json, Progress, hookimpl
 
-NodeAction = Callable[[Any, Json], Any]
+Function = Union[Callable[..., Any], str]  # a function, or its name "package.module:function"
+
+
+def resolved(function: Function) -> Callable[..., Any]:
+    """``function``, imported first when it is given by name: the supervisor, which calls none of the cloud
+    hooks, then never imports the cloud's SDK."""
+    if callable(function):
+        return function
+    module, _, name = function.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def report_retries(progress: Progress, retries: Dict[str, int]) -> None:
@@ -33,18 +43,20 @@ def report_retries(progress: Progress, retries: Dict[str, int]) -> None:
 @dataclass(frozen=True)
 class CloudPlugin:
     """The hooks of the collector for ``cloud``. ``config`` turns the section into the typed config every
-    other function takes first. Tag and delete functions may be left out: the hook then answers None, and
-    the worker reports that nobody handles the node's cloud that way."""
+    other function takes first. The functions may be given by name (``"package.module:function"``), so that
+    the cloud's SDK is imported only where a hook runs. Tag and delete functions may be left out: the hook
+    then answers None, and the worker reports that nobody handles the node's cloud that way. ``preload``
+    runs in the fork server before any child (import the modules by name there, load what children need)."""
 
     cloud: str
     info: Callable[[], CollectorInfo]
     config: Callable[[Optional[Json]], Any]
-    list_accounts: Callable[[Any], List[Account]]
-    collect_account: Callable[[Any, Account, Builder, Progress], None]
-    update_tag: Optional[Callable[[Any, Json, str, Optional[str]], bool]] = None
-    delete_tag: Optional[Callable[[Any, Json, str], bool]] = None
-    delete_resource: Optional[NodeAction] = None
-    preload: Optional[Callable[[], None]] = None
+    list_accounts: Function
+    collect_account: Function
+    update_tag: Optional[Function] = None
+    delete_tag: Optional[Function] = None
+    delete_resource: Optional[Function] = None
+    preload: Optional[Function] = None
 
     @hookimpl
     def resotoworker_collector(self) -> CollectorInfo:
@@ -53,20 +65,20 @@ class CloudPlugin:
     @hookimpl
     def resotoworker_preload(self) -> None:
         if self.preload is not None:
-            self.preload()
+            resolved(self.preload)()
 
     @hookimpl
     def resotoworker_list_accounts(self, cloud: str, config: Json) -> Optional[List[Account]]:
         if cloud != self.cloud:
             return None
-        return self.list_accounts(self.config(config))
+        return resolved(self.list_accounts)(self.config(config))
 
     @hookimpl
     def resotoworker_collect_account(self, cloud: str, config: Json, account: Account, builder: Builder,
                                      progress: Progress, task: Json) -> Optional[bool]:
         if cloud != self.cloud:
             return None
-        self.collect_account(self.config(config), account, builder, progress)
+        resolved(self.collect_account)(self.config(config), account, builder, progress)
         return True
 
     @hookimpl
@@ -74,16 +86,16 @@ class CloudPlugin:
                                 value: Optional[str]) -> Optional[bool]:
         if cloud != self.cloud or self.update_tag is None:
             return None
-        return self.update_tag(self.config(config), node, key, value)
+        return resolved(self.update_tag)(self.config(config), node, key, value)
 
     @hookimpl
     def resotoworker_delete_tag(self, cloud: str, config: Json, node: Json, key: str) -> Optional[bool]:
         if cloud != self.cloud or self.delete_tag is None:
             return None
-        return self.delete_tag(self.config(config), node, key)
+        return resolved(self.delete_tag)(self.config(config), node, key)
 
     @hookimpl
     def resotoworker_delete_resource(self, cloud: str, config: Json, node: Json) -> Optional[bool]:
         if cloud != self.cloud or self.delete_resource is None:
             return None
-        return self.delete_resource(self.config(config), node)
+        return resolved(self.delete_resource)(self.config(config), node)

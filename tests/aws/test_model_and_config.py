@@ -136,3 +136,8 @@ def test_the_plugin_object_implements_the_hookspecs():
     assert {k["fqn"] for k in info.model} >= set(EMITTED_KINDS)
     assert manager.hook.resotoworker_list_accounts(cloud="azure", config={}) is None
     assert manager.hook.resotoworker_delete_resource(cloud="azure", config={}, node={}) is None
+
+
+def test_instance_type_facts_are_what_resotodata_holds():
+    done = subprocess.run([sys.executable, "-m", "collectors.aws.prices", "--check"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
