@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from worker.metrics import METRICS
 from worker.plugins import Collectors
 from worker.pool import Job, Outcome, Pool
 from worker.sinks import Landed, Sink
+from worker.spool import SpoolDir
 
 log = logging.getLogger(__name__)
 
@@ -155,8 +154,8 @@ class CollectRun:
 
     def run(self) -> CollectSummary:
         started = time.monotonic()
-        spool_dir = tempfile.mkdtemp(prefix=f"resotoworker-{self.task.get('task', 'collect')}-",
-                                     dir=self.worker.get("tempdir") or None)
+        spools = SpoolDir(self.worker["tempdir"])
+        spool_dir = spools.path
         try:
             accounts = self._list_accounts()
             jobs = []
@@ -176,10 +175,9 @@ class CollectRun:
             self.sink.finish()
             self.tree.flush(force=True)
         finally:
-            if self.worker.get("debug_dump_json"):
+            if self.worker["debug_dump_json"]:
                 log.info("debug_dump_json: keeping the spool files in %s", spool_dir)
-            else:
-                shutil.rmtree(spool_dir, ignore_errors=True)
+            spools.close(keep=self.worker["debug_dump_json"])
         summary = CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started)
         METRICS.collect_done(summary)
         return summary

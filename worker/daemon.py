@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import cleanup_plan, notify, tags
+from worker import cleanup_plan, notify, spool, tags
 from worker.cleanup import CleanupError, CleanupRun
 from worker.collect import CollectRun
 from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
@@ -95,6 +95,7 @@ class Daemon:
         self.store = ConfigStore(self.client, self.args.subscriber_id, schemas, overrides)
         self.store.startup()
         self.store.listeners.append(self._config_changed)
+        spool.remove_stale(self.store.current.worker["tempdir"])
         self._log_active()
         self.events = EventLink(self.client, self.store)
         self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),

@@ -9,6 +9,7 @@ import sys
 import threading
 from typing import Any, Dict, List, TextIO
 
+from worker import spool
 from worker.collect import CollectRun, CollectSummary
 from worker.config import WorkerConfig
 from worker.core.config_link import ConfigStore
@@ -98,6 +99,7 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         store = ConfigStore(client, args.subscriber_id, schemas, overrides)
         stored, _ = store.fetch()
         config = WorkerConfig(schemas, stored, overrides)
+    spool.remove_stale(config.worker["tempdir"])
     if config.worker["fork_process"]:
         start_fork_server()  # its preload runs while we list clouds, prepare the graph, …
     wanted = args.collector or config.worker["collector"] or registry.names
