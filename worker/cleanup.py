@@ -309,10 +309,10 @@ class CleanupRun:
         self.pool: Optional[Pool] = None
         self._stopped = threading.Event()
 
-    def stop(self) -> None:
+    def stop(self, grace: Optional[float] = None) -> None:
         self._stopped.set()
         if self.pool is not None:
-            self.pool.stop()
+            self.pool.stop(grace=grace)
 
     def fetch_plan(self) -> Tuple[Dict[NodeId, Json], List[Tuple[NodeId, NodeId, str]]]:
         graph = self.worker["graph"]

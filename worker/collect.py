@@ -142,15 +142,23 @@ class CollectRun:
         self.reports: Dict[str, AccountReport] = {}
         self.cloud_errors: Dict[str, str] = {}
         self.pool: Optional[Pool] = None
+        self._stopped: Optional[tuple] = None  # (grace,) once stop() was called
         self._lock = threading.Lock()
 
     def _new_pool(self) -> Pool:
-        return Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
+        pool = Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
                     timeout=self.worker["account_timeout"], memory_limit_mb=self.worker["child_memory_limit_mb"])
+        with self._lock:
+            self.pool, stopped = pool, self._stopped
+        if stopped is not None:  # stopped between two pools (listing, collecting): the next one starts nothing
+            pool.stop(grace=stopped[0])
+        return pool
 
-    def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.stop()
+    def stop(self, grace: Optional[float] = None) -> None:
+        with self._lock:
+            self._stopped, pool = (grace,), self.pool
+        if pool is not None:
+            pool.stop(grace=grace)
 
     def run(self) -> CollectSummary:
         started = time.monotonic()
@@ -170,8 +178,7 @@ class CollectRun:
             self.tree.flush(force=True)
             log.info("collecting %d account(s) of %s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
                      self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
-            self.pool = self._new_pool()
-            self.pool.run(jobs, self._on_message, self._on_done)
+            self._new_pool().run(jobs, self._on_message, self._on_done)
             self.sink.finish()
             self.tree.flush(force=True)
         finally:
@@ -199,8 +206,7 @@ class CollectRun:
                 log.error("%s: listing accounts failed: %s", outcome.key, outcome.error)
                 self.report_error(f"listing accounts failed: {outcome.error}", (outcome.key,))
 
-        self.pool = self._new_pool()
-        self.pool.run(jobs, lambda key, message: None, done)
+        self._new_pool().run(jobs, lambda key, message: None, done)
         return {cloud: found[cloud] for cloud in self.clouds if cloud in found}
 
     # ---- children --------------------------------------------------------------------------------

@@ -95,11 +95,35 @@ def worker_schema() -> Json:
             "upload_wait_for_result": {"type": "boolean", "default": True,
                                        "description": "New: upload with wait_for_result=true so that merge "
                                                       "errors in the core reach the worker and are reported"},
-            "upload_attempts": {"type": "integer", "minimum": 1, "default": 5,
-                                "description": "New: attempts per graph upload (re-read from the spool file)"},
-            "upload_retry_max_wait": {"type": "number", "minimum": 0, "default": 30,
+            "upload_attempts": {"type": "integer", "minimum": 1, "default": 20,
+                                "description": "New: attempts per graph upload at most (each re-reads the spool "
+                                               "file); upload_retry_budget bounds their time"},
+            "upload_retry_max_wait": {"type": "number", "minimum": 0, "maximum": 3600, "default": 30,
                                       "description": "New: longest wait in seconds between upload attempts "
                                                      "(jittered exponential backoff)"},
+            "upload_retry_budget": {"type": "number", "minimum": 1, "default": 1200,
+                                    "description": "New: seconds an upload may take, all attempts and waits "
+                                                   "included; then its accounts are reported failed"},
+            "upload_timeout": {"type": "number", "minimum": 1, "default": 600,
+                               "description": "New: seconds one upload attempt (a merge, or the model update) "
+                                              "waits for the core's answer once the data is sent; with "
+                                              "upload_wait_for_result the core answers when the merge is done, "
+                                              "so this must exceed its longest merge of one upload"},
+            "core_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                             "description": "New: seconds to wait for the core to accept a connection, finish a "
+                                            "TLS or websocket handshake, answer a request (uploads: "
+                                            "upload_timeout), or take data we send"},
+            "core_reconnect_max_wait": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                                        "description": "New: longest pause in seconds between two attempts to "
+                                                       "reconnect a websocket link to the core (jittered "
+                                                       "exponential backoff)"},
+            "shutdown_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                                 "description": "New: seconds from SIGTERM to exit: running actions are stopped "
+                                                "and answered, subscriptions removed, links closed"},
+            "web_request_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                                    "x-restart-required": True,
+                                    "description": "New: seconds a client of the web server has for the TLS "
+                                                   "handshake and for each request before it is disconnected"},
             "cleanup_expired": {"type": "boolean", "default": False,
                                 "description": "New: on the cleanup_plan step, mark resources whose expiry "
                                                "is past for cleanup"},

@@ -99,6 +99,7 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         store = ConfigStore(client, args.subscriber_id, schemas, overrides)
         stored, _ = store.fetch()
         config = WorkerConfig(schemas, stored, overrides)
+        client.timeout = config.worker["core_timeout"]
     spool.remove_stale(config.worker["tempdir"])
     if config.worker["fork_process"]:
         start_fork_server()  # its preload runs while we list clouds, prepare the graph, …
@@ -110,13 +111,14 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         raise FatalError(f"no collector to run: asked for {', '.join(wanted) or 'none'}, installed: "
                          f"{', '.join(registry.names) or 'none'}")
     bar = ProgressBar(sys.stderr, sys.stderr.isatty() and not args.no_progress)
+    stopping = threading.Event()  # SIGTERM: uploads make no further attempt
     worker = config.worker
     if args.output:
         def sink(landed):
             return FileSink(args.output, landed)
     else:
         assert client is not None
-        graph = CoreGraph(client, worker["graph"], worker["upload_attempts"], worker["upload_retry_max_wait"])
+        graph = CoreGraph(client, worker, stopping)
         try:
             graph.prepare(graph_model(registry.model(clouds)))
         except UploadFailed as ex:
@@ -127,11 +129,16 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
             return CoreSink(graph, None, worker["upload_wait_for_result"], worker["graph_merge_kind"],
                             worker["graph_sender_pool_size"], landed)
     collect = CollectRun(registry, config, clouds, sink=sink, progress=bar.update)
-    signal.signal(signal.SIGTERM, lambda signum, frame: collect.stop())
+
+    def stop(*_: Any) -> None:
+        stopping.set()
+        collect.stop()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         summary = collect.run()
     except KeyboardInterrupt:
-        collect.stop()
+        stop()
         raise
     finally:
         bar.close()

@@ -155,6 +155,7 @@ class _Running:
     thread: Optional[threading.Thread] = None
     result: Optional[Dict[str, Any]] = None
     stopping_since: Optional[float] = None
+    kill_at: float = 0.0
     stop_reason: str = ""
     peak_rss: int = 0
     done: bool = False
@@ -203,14 +204,14 @@ class Pool:
         for job in reversed(pending):  # stopped before they started
             on_done(Outcome(job.key, False, error="not started: the worker is shutting down"))
 
-    def stop(self, reason: str = "the worker is shutting down") -> None:
-        """Stop every running job (TERM, then KILL after the grace period); ``run`` returns when all
-        are gone."""
+    def stop(self, reason: str = "the worker is shutting down", grace: Optional[float] = None) -> None:
+        """Stop every running job (TERM, then KILL after ``grace``, by default the pool's grace period);
+        ``run`` returns when all are gone."""
         self._stopping.set()
         with self._lock:
             entries = list(self._running.values())
         for entry in entries:
-            self._terminate(entry, reason)
+            self._terminate(entry, reason, grace)
 
     @property
     def busy(self) -> int:
@@ -312,7 +313,7 @@ class Pool:
                 if rss > self.memory_limit and entry.stopping_since is None:
                     self._terminate(entry, f"used {rss // (1024 * 1024)} MiB, over the limit of "
                                            f"{self.memory_limit // (1024 * 1024)} MiB (resotoworker.child_memory_limit_mb)")
-            if entry.stopping_since is not None and now - entry.stopping_since > self.kill_grace:
+            if entry.stopping_since is not None and now > entry.kill_at:
                 kill_tree(process.pid, signal.SIGKILL)
         else:
             if entry.extra.get("exited"):
@@ -324,10 +325,11 @@ class Pool:
         if entry.stopping_since is None and now - entry.started > self.timeout:
             self._terminate(entry, f"timed out after {self.timeout:.0f} s (resotoworker.account_timeout)")
 
-    def _terminate(self, entry: _Running, reason: str) -> None:
+    def _terminate(self, entry: _Running, reason: str, grace: Optional[float] = None) -> None:
         if entry.stopping_since is not None:
             return
         entry.stopping_since = time.monotonic()
+        entry.kill_at = entry.stopping_since + (self.kill_grace if grace is None else grace)
         entry.stop_reason = reason
         log.warning("stopping %s: %s", entry.job.key, reason)
         if self.fork and entry.process is not None and entry.process.pid:
