@@ -164,6 +164,8 @@ def resolve_section(section: str, schema: Json, stored: Optional[Json], fallback
     """Defaults overlaid with ``stored``; every invalid key falls back (to ``fallback``'s value, else the
     default) and is reported, so one bad value never takes the section or the daemon down."""
     base = defaults(schema)
+    if stored is not None and not isinstance(stored, dict):
+        return dict(fallback or base), [f"{section}: expected an object of settings, got {json_kind(stored)}"]
     result = dict(base)
     result.update(stored or {})
     problems: List[str] = []
@@ -176,6 +178,15 @@ def resolve_section(section: str, schema: Json, stored: Optional[Json], fallback
         else:
             result.pop(key, None)
     return result, problems
+
+
+def json_kind(value: Any) -> str:
+    """How a JSON value is called in an error message."""
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (list, "a list"), (dict, "an object"),
+                       ((int, float), "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 # ---- --override ----------------------------------------------------------------------------------
@@ -262,6 +273,9 @@ class WorkerConfig:
                  overrides: Iterable[Tuple[str, str, Any]] = (), previous: Optional["WorkerConfig"] = None) -> None:
         self.schemas = schemas
         self.problems: List[str] = []
+        if stored is not None and not isinstance(stored, dict):
+            self.problems.append(f"the config {json_kind(stored)} is not an object of sections")
+            stored = None
         stored = stored or {}
         sections: Json = {}
         for name, schema in schemas.items():
