@@ -199,7 +199,7 @@ class Daemon:
             tls = None
         try:
             self.web = WebServer(worker["web_host"], worker["web_port"], worker["web_path"], self._link_states,
-                                 self._collector_names, METRICS, tls).start()
+                                 self._collector_names, METRICS, tls, worker["web_request_timeout"]).start()
         except OSError as ex:
             log.error("web server: cannot listen on %s port %s: %s (running without it)", worker["web_host"],
                       worker["web_port"], ex)
