@@ -22,6 +22,7 @@ from worker.core.client import CoreClient
 from worker.core.config_link import ConfigStore, EventLink
 from worker.core.errors import CoreRejected, FatalError
 from worker.core.tasks import TaskLink, tag_handler
+from worker.home_files import write_home_files
 from worker.metrics import METRICS, Metrics, links as link_metrics
 from worker.model import graph_model
 from worker.plugins import Collectors, collectors
@@ -93,6 +94,7 @@ class Daemon:
         self.store.startup()
         self.store.listeners.append(self._config_changed)
         spool.remove_stale(self.store.current.worker["tempdir"])
+        write_home_files(self.store.current.worker)
         self._log_active()
         self.events = EventLink(self.client, self.store)
         self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),

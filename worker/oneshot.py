@@ -15,6 +15,7 @@ from worker.config import WorkerConfig
 from worker.core.config_link import ConfigStore
 from worker.core.errors import FatalError
 from worker.daemon import active_clouds, all_schemas, connect, parse_overrides
+from worker.home_files import write_home_files
 from worker.model import graph_model
 from worker.plugins import collectors
 from worker.pool import start_fork_server
@@ -101,6 +102,7 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         config = WorkerConfig(schemas, stored, overrides)
         client.timeout = config.worker["core_timeout"]
     spool.remove_stale(config.worker["tempdir"])
+    write_home_files(config.worker)
     if config.worker["fork_process"]:
         start_fork_server()  # its preload runs while we list clouds, prepare the graph, …
     wanted = args.collector or config.worker["collector"] or registry.names
