@@ -356,7 +356,7 @@ def test_10_a_binary_frame_and_a_deeply_nested_one_are_named_and_change_nothing(
     core.send_raw("work_queue", b"\xff")
     worker.wait_log("actions: ignored a binary frame")
     worker.wait_log("tasks: ignored a binary frame")
-    worker.wait_log("actions: ignored a frame that is not valid JSON")
+    worker.wait_log("actions: ignored a frame nested too deeply")
     task = core.send_action("collect")["task"]
     assert core.wait_reply(task, timeout=40)["kind"] == "action_done"
     assert "error from callback" not in worker.log

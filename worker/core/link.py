@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import tenacity
 import websocket
@@ -151,11 +151,19 @@ class Link(threading.Thread):
         except Exception:
             log.exception("%s: error right after connect", self.name)
 
-    def _received(self, ws: websocket.WebSocketApp, text: str) -> None:
+    def _received(self, ws: websocket.WebSocketApp, text: Union[str, bytes]) -> None:
+        # what fails here is named here: websocket-client would only log "error from callback"
+        if isinstance(text, bytes):
+            log.warning("%s: ignored a binary frame of %d bytes (the core sends JSON text)", self.name, len(text))
+            return
         try:
             message = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as ex:
+        except ValueError as ex:
             log.warning("%s: ignored a frame that is not JSON (%s): %.200r", self.name, ex, text)
+            return
+        except RecursionError:
+            log.warning("%s: ignored a frame nested too deeply to decode (%d characters): %.100r", self.name,
+                        len(text), text)
             return
         try:
             self.on_message(message)
