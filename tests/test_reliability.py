@@ -160,7 +160,7 @@ def test_1_grandchildren_of_a_pool_die_with_a_killed_supervisor(tmp_path):
 
 def test_2_links_and_uploads_recover_from_a_stalled_core_and_the_collect_gets_one_reply(core_double, start_worker):
     core = core_double
-    worker = start_worker(*example(core, "example.api_delay=1", "resotoworker.upload_timeout=8",
+    worker = start_worker(*example(core, "example.api_delay=1", "resotoworker.graph_timeout=8",
                                    "resotoworker.upload_retry_max_wait=2"))
     connected(core, worker)
     ready = f"http://127.0.0.1:{web_port(worker)}/ready"

@@ -104,15 +104,16 @@ def worker_schema() -> Json:
             "upload_retry_budget": {"type": "number", "minimum": 1, "default": 1200,
                                     "description": "New: seconds an upload may take, all attempts and waits "
                                                    "included; then its accounts are reported failed"},
-            "upload_timeout": {"type": "number", "minimum": 1, "default": 600,
-                               "description": "New: seconds one upload attempt (a merge, or the model update) "
-                                              "waits for the core's answer once the data is sent; with "
-                                              "upload_wait_for_result the core answers when the merge is done, "
-                                              "so this must exceed its longest merge of one upload"},
             "core_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
                              "description": "New: seconds to wait for the core to accept a connection, finish a "
-                                            "TLS or websocket handshake, answer a request (uploads: "
-                                            "upload_timeout), or take data we send"},
+                                            "TLS or websocket handshake, take data we send, or answer a "
+                                            "request (graph work: graph_timeout)"},
+            "graph_timeout": {"type": "number", "minimum": 1, "default": 600,
+                              "description": "New: seconds the core may take to answer graph work once the "
+                                             "request is sent: a merge upload attempt (with upload_wait_for_result "
+                                             "it answers when the merge is done, so this must exceed the longest "
+                                             "merge of one upload), the model update, the cleanup's search, "
+                                             "marking and report"},
             "core_reconnect_max_wait": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
                                         "description": "New: longest pause in seconds between two attempts to "
                                                        "reconnect a websocket link to the core (jittered "

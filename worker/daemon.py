@@ -181,7 +181,7 @@ class Daemon:
 
     def _apply_bounds(self, config: WorkerConfig) -> None:
         """The waits for the core come from the config, at start and after every change."""
-        self.client.timeout = config.worker["core_timeout"]
+        self.client.use_bounds(config.worker)
         for link in self._links():
             link.max_backoff = config.worker["core_reconnect_max_wait"]
 

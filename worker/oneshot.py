@@ -100,7 +100,7 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         store = ConfigStore(client, args.subscriber_id, schemas, overrides)
         stored, _ = store.fetch()
         config = WorkerConfig(schemas, stored, overrides)
-        client.timeout = config.worker["core_timeout"]
+        client.use_bounds(config.worker)
     spool.remove_stale(config.worker["tempdir"])
     write_home_files(config.worker)
     if config.worker["fork_process"]:

@@ -11,7 +11,7 @@ exponential backoff, re-reading the spool files from the start; a 400 (the core 
 is not retried, except for a conflicting merge in progress, which clears by itself.
 
 Every wait is bounded: connecting and sending the data by ``core_timeout`` (a core that stops reading
-fails the attempt), the answer by ``upload_timeout``, all attempts and pauses together by
+fails the attempt), the answer by ``graph_timeout``, all attempts and pauses together by
 ``upload_retry_budget``. When the worker stops, no further attempt is made and a pause ends at once.
 """
 from __future__ import annotations
@@ -59,7 +59,6 @@ class CoreGraph:
         self.graph = worker["graph"]
         self.attempts = worker["upload_attempts"]
         self.max_wait = worker["upload_retry_max_wait"]
-        self.timeout = worker["upload_timeout"]
         self.budget = worker["upload_retry_budget"]
         self.stopping = stopping or threading.Event()
 
@@ -75,7 +74,7 @@ class CoreGraph:
                 raise UploadFailed(f"{what}: no attempt left within {self.budget:g} s "
                                    f"(resotoworker.upload_retry_budget); last: {last[0]}")
             try:
-                response = send((self.client.timeout, min(self.timeout, left)))
+                response = send(self.client.graph_work(at_most=left))
             except requests.RequestException as ex:
                 last[0] = f"{type(ex).__name__}: {ex}"
                 raise _Retryable(last[0]) from None
