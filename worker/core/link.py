@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from typing import Any, Optional, Union
@@ -70,7 +71,14 @@ class Link(threading.Thread):
                 ws.send(text)
             return True
         except (websocket.WebSocketException, OSError) as ex:
-            log.warning("%s: send failed: %s", self.name, ex)
+            log.warning("%s: send failed (%s); reconnecting", self.name, ex)
+            # the stream may now hold part of a frame: end the connection (its reader wakes with EOF)
+            raw = getattr(ws.sock, "sock", None)
+            if raw is not None:
+                try:
+                    raw.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
             return False
 
     # ---- the loop --------------------------------------------------------------------------------
