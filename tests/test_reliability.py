@@ -277,14 +277,20 @@ def test_6_an_idle_tcp_client_does_not_block_the_https_web_server(start_worker):
 # ---- 7: tag task input types -----------------------------------------------------------------------
 
 
-def test_7_a_tag_task_with_a_wrongly_typed_delete_or_update_changes_nothing(core_double, start_worker, tmp_path):
-    core = core_double
-    state = tmp_path / "example-state.json"
+def collected_instance(core, start_worker, state):
+    """A worker whose example cloud keeps its changes in ``state``, after one collect: (node id, attrs
+    and node of a tag task for one of its instances)."""
     worker = start_worker(*example(core, f"example.state_file={state}", accounts=1))
     connected(core, worker)
     core.wait_reply(core.send_action("collect")["task"], timeout=40)
     node_id = next(nid for nid, n in core.nodes().items() if n["reported"]["kind"] == "example_instance")
-    attrs, node = core.tag_task_parts("resoto", node_id)
+    return (node_id, *core.tag_task_parts("resoto", node_id))
+
+
+def test_7_a_tag_task_with_a_wrongly_typed_delete_or_update_changes_nothing(core_double, start_worker, tmp_path):
+    core = core_double
+    state = tmp_path / "example-state.json"
+    node_id, attrs, node = collected_instance(core, start_worker, state)
     for data, wrong in [({"delete": "ow"}, "delete"), ({"update": ["owner"]}, "update"),
                         ({"update": {"owner": {"name": "alice"}}}, "owner"), ({"delete": ["ok", 7]}, "delete")]:
         result = core.wait_task_result(core.send_task("tag", attrs, {**data, "node": node}, node_graph="resoto"))
@@ -379,11 +385,7 @@ def test_10_an_action_whose_task_id_cannot_be_encoded_is_refused_before_anything
 def test_10_a_tag_task_for_a_resource_the_example_cloud_does_not_have_fails(core_double, start_worker, tmp_path):
     core = core_double
     state = tmp_path / "example-state.json"
-    worker = start_worker(*example(core, f"example.state_file={state}", accounts=1))
-    connected(core, worker)
-    core.wait_reply(core.send_action("collect")["task"], timeout=40)
-    node_id = next(nid for nid, n in core.nodes().items() if n["reported"]["kind"] == "example_instance")
-    attrs, node = core.tag_task_parts("resoto", node_id)
+    _, attrs, node = collected_instance(core, start_worker, state)
     node["reported"]["id"] = "region-1-i-99999"
     result = core.wait_task_result(core.send_task("tag", attrs, {"update": {"team": "blue"}, "node": node}))
     assert result["result"] == "error" and "region-1-i-99999" in result["error"], result
