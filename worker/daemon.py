@@ -167,11 +167,11 @@ class Daemon:
         for closer in closers:
             closer.start()
         for closer in closers:
-            closer.join(max(0.05, by(1.0) - time.monotonic()))
+            closer.join(max(0.05, by(0.95) - time.monotonic()))  # the rest: the web server, the exit itself
         # a closed socket can leave websocket-client's reader in select() for up to its ping timeout;
         # the sockets are closed already, so do not wait for the reader threads long
         for link in self._links():
-            link.join(max(0.01, min(by(1.0), time.monotonic() + 1.0) - time.monotonic()))
+            link.join(max(0.01, min(by(0.95), time.monotonic() + 1.0) - time.monotonic()))
         if self.web is not None:
             self.web.stop()
         log.info("stopped in %.1f s", time.monotonic() - started)
