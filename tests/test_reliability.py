@@ -211,6 +211,27 @@ def test_3_sigterm_while_uploads_retry_stops_them_answers_the_core_and_exits_in_
     assert late == []
 
 
+def test_3_sigterm_with_an_upload_stuck_on_a_stalled_core_exits_within_the_bound(core_double, start_worker):
+    core = core_double
+    worker = start_worker(*example(core, "example.api_delay=1", "resotoworker.shutdown_timeout=5"))
+    connected(core, worker)
+    core.send_action("collect")
+    worker.wait_log("collecting 2 account(s)")
+    core.go_down()
+    stalled = StalledListener(core.port)
+    try:
+        worker.wait_log("example:example-0002 collected")
+        time.sleep(2)  # the uploads wait for an answer that never comes (graph_timeout: 600 s)
+        signalled = time.monotonic()
+        worker.proc.send_signal(signal.SIGTERM)
+        assert worker.wait_exit(30) == 0
+        took = time.monotonic() - signalled
+        print(f"exited {took:.1f} s after SIGTERM with uploads stuck on a stalled core")
+        assert took < 6
+    finally:
+        stalled.close()
+
+
 # ---- 4: an oversized action ------------------------------------------------------------------------
 
 
