@@ -192,6 +192,14 @@ def test_2_links_and_uploads_recover_from_a_stalled_core_and_the_collect_gets_on
 # ---- 3: SIGTERM while uploads retry ----------------------------------------------------------------
 
 
+def sigterm(worker):
+    """Seconds from SIGTERM until the worker exited, with code 0."""
+    signalled = time.monotonic()
+    worker.proc.send_signal(signal.SIGTERM)
+    assert worker.wait_exit(30) == 0
+    return time.monotonic() - signalled
+
+
 def test_3_sigterm_while_uploads_retry_stops_them_answers_the_core_and_exits_in_time(core_double, start_worker):
     core = core_double
     worker = start_worker(*example(core))
@@ -200,9 +208,7 @@ def test_3_sigterm_while_uploads_retry_stops_them_answers_the_core_and_exits_in_
     action = core.send_action("collect")
     worker.wait_log("retrying")
     signalled_at = time.time()
-    worker.proc.send_signal(signal.SIGTERM)
-    assert worker.wait_exit(30) == 0
-    took = time.time() - signalled_at
+    took = sigterm(worker)
     print(f"exited {took:.1f} s after SIGTERM")
     assert took < 10
     reply = core.wait_reply(action["task"], timeout=1)
@@ -222,10 +228,7 @@ def test_3_sigterm_with_an_upload_stuck_on_a_stalled_core_exits_within_the_bound
     try:
         worker.wait_log("example:example-0002 collected")
         time.sleep(2)  # the uploads wait for an answer that never comes (graph_timeout: 600 s)
-        signalled = time.monotonic()
-        worker.proc.send_signal(signal.SIGTERM)
-        assert worker.wait_exit(30) == 0
-        took = time.monotonic() - signalled
+        took = sigterm(worker)
         print(f"exited {took:.1f} s after SIGTERM with uploads stuck on a stalled core")
         assert took < 6
     finally:
@@ -246,6 +249,19 @@ def test_4_an_oversized_action_is_answered_and_does_not_block_later_replies(core
     task = core.send_action("collect")["task"]
     assert core.wait_reply(task, timeout=40)["kind"] == "action_done"
     assert core.violations == []
+
+
+def test_4_a_reply_the_core_keeps_hanging_up_on_is_dropped_and_later_replies_go_out(start_worker):
+    core = CoreDouble(max_frame=2000).start()  # a core that takes smaller frames than the worker assumes
+    try:
+        worker = start_worker(*example(core, accounts=1))
+        connected(core, worker)
+        refused = core.send_action("collect", timing={"blob": "x" * 3000})  # its echo is over 2000 bytes
+        worker.wait_log(f"dropped the action_done frame for {refused['task']}:collect", timeout=60)
+        task = core.send_action("collect")["task"]
+        assert core.wait_reply(task, timeout=40)["kind"] == "action_done"
+    finally:
+        core.stop()
 
 
 # ---- 5: a config section of the wrong type ---------------------------------------------------------

@@ -25,12 +25,15 @@ from .state import ActionState, Bus, Connection, Database, TaskState
 from .tls import CertificateAuthority
 
 MAX_REQUEST_SIZE = 5 * 1024 * 1024  # the core's api.max_request_size default
+MAX_FRAME = 4 * 1024 * 1024  # aiohttp's max_msg_size, which the core's websockets keep: larger frames close them
 
 
 class CoreDouble:
     def __init__(self, psk: Optional[str] = None, tls: bool = False, port: int = 0,
-                 fingerprint_override: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> None:
+                 fingerprint_override: Optional[str] = None, env: Optional[Dict[str, str]] = None,
+                 max_frame: int = MAX_FRAME) -> None:
         self.psk = psk or None
+        self.max_frame = max_frame  # a test may lower it to make the double hang up on ordinary frames
         self.count_only_merges = False  # benchmarks: merges are counted, not parsed, checked or kept
         self.tls: Optional[CertificateAuthority] = CertificateAuthority() if tls else None
         self.fingerprint_override = fingerprint_override

@@ -6,8 +6,9 @@ Replies wait in an outbox until a socket is up, and go out once each time the co
 that the core re-sends on a later connection gets its stored answer again, one re-sent while the answer
 is queued or crossing it does not. Feedback (progress, info) waits too, in a bounded buffer. Everything
 sent is checked against the frame rules and the size limit the core enforces (a bad or oversized frame
-makes it hang up; echoes are shrunk to fit), and a frame the core still hangs up on is dropped after
-MAX_REFUSALS tries, with an error line, so that it never blocks the frames behind it."""
+makes it hang up; echoes are shrunk to fit). A frame still gets MAX_TRIES tries at most, a try being a
+send that fails or, for a reply, a send after which the core asks again: then it is dropped with an
+error line, so that one frame the core will not take never blocks or churns the others."""
 from __future__ import annotations
 
 import collections
@@ -30,7 +31,7 @@ ActionHandler = Callable[[str, Dict[str, Any], "Feedback"], Optional[str]]
 
 FEEDBACK_BUFFER = 5000
 DONE_MEMORY = 1000
-MAX_REFUSALS = 3
+MAX_TRIES = 3
 MAX_ID = 1000
 
 
@@ -64,10 +65,9 @@ class ActionLink(Link):
         self.pool = DaemonPool(pool_size, "action")
         self._lock = threading.Lock()
         self._running: Dict[str, Tuple[str, Dict[str, Any]]] = {}  # task:step -> (message_type, data)
-        self._done: "collections.OrderedDict[str, _Reply]" = collections.OrderedDict()
-        self._replies: Deque[_Reply] = collections.deque()
-        self._feedback: Deque[Dict[str, Any]] = collections.deque(maxlen=FEEDBACK_BUFFER)
-        self._refused: Tuple[Any, int] = (None, 0)  # the frame that failed to go last, and how often in a row
+        self._done: "collections.OrderedDict[str, _Outgoing]" = collections.OrderedDict()
+        self._replies: Deque[_Outgoing] = collections.deque()
+        self._feedback: Deque[_Outgoing] = collections.deque(maxlen=FEEDBACK_BUFFER)
         self._wake = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="actions-sender", daemon=True)
         self.abort_requested: set = set()
@@ -134,8 +134,8 @@ class ActionLink(Link):
         problem = _action_problem(message_type, data)
         if problem:
             log.warning("actions: refused %s %a:%a: %s", message_type, task, step, problem)
-            self._queue_reply(_Reply(None, reply_frame("action_error", str(message_type),
-                                                       {"task": task, "step": step}, problem)))
+            self._queue_reply(_Outgoing(reply_frame("action_error", str(message_type),
+                                                    {"task": task, "step": step}, problem)))
             return
         key = f"{task}:{step}"
         with self._lock:
@@ -146,8 +146,14 @@ class ActionLink(Link):
             if reply is not None:
                 # the core re-sends what it has no answer for when a connection opens: an answer that is
                 # still queued, or went out on this connection, crossed it; one sent earlier may be lost
+                if reply.dropped:
+                    log.info("actions: %s %s was re-sent; its answer was dropped", message_type, key)
+                    return
                 if reply.sent_on is None or reply.sent_on == self.connects:
                     log.info("actions: %s %s was re-sent; its answer is on its way", message_type, key)
+                    return
+                if reply.tries >= MAX_TRIES:
+                    self._give_up(reply, f"the core asked for it again after each of its {reply.tries} tries")
                     return
                 log.info("actions: %s %s was answered on an earlier connection; sending the answer again",
                          message_type, key)
@@ -176,7 +182,7 @@ class ActionLink(Link):
         self._finish(key, message_type, data, error)
 
     def _finish(self, key: str, message_type: str, data: Dict[str, Any], error: Optional[str]) -> None:
-        reply = _Reply(key, reply_frame("action_error" if error else "action_done", message_type, data, error))
+        reply = _Outgoing(reply_frame("action_error" if error else "action_done", message_type, data, error))
         with self._lock:
             if self._running.pop(key, None) is None:
                 log.info("actions: %s %s ended after the shutdown answered it; not answering again",
@@ -190,7 +196,7 @@ class ActionLink(Link):
 
     # ---- outgoing --------------------------------------------------------------------------------
 
-    def _queue_reply(self, reply: "_Reply") -> None:
+    def _queue_reply(self, reply: "_Outgoing") -> None:
         with self._lock:
             self._replies.append(reply)
         self._wake.set()
@@ -202,7 +208,7 @@ class ActionLink(Link):
             log.warning("actions: not sending a malformed %s frame: %s", frame.get("kind"), ex)
             return
         with self._lock:
-            self._feedback.append(frame)
+            self._feedback.append(_Outgoing(frame))
         self._wake.set()
 
     def pending_replies(self) -> List[Dict[str, Any]]:
@@ -230,46 +236,46 @@ class ActionLink(Link):
                     return
                 continue
             # feedback first: a reply ends the step, and progress after it is dropped by the core
-            self._send_queued(self._feedback, lambda frame: frame)
-            self._send_queued(self._replies, lambda reply: reply.frame)
+            self._send_queued(self._feedback)
+            self._send_queued(self._replies)
             if self.stopping.is_set() and not self._replies:
                 return
 
-    def _send_queued(self, queue: Deque[Any], frame_of: Callable[[Any], Dict[str, Any]]) -> None:
-        """Send the head of ``queue`` until it is empty or the socket goes down. A frame the core
-        hung up on MAX_REFUSALS times is dropped, so that one frame never blocks all behind it."""
+    def _send_queued(self, queue: Deque["_Outgoing"]) -> None:
+        """Send the head of ``queue`` until it is empty or the socket goes down."""
         while True:
             with self._lock:
                 if not queue:
                     return
                 item = queue[0]
+                item.tries += 1
             connection = self.connects
             try:
-                sent = self.send(frame_of(item))
-            except FrameError as ex:  # never sendable: dropped at once
+                sent = self.send(item.frame)
+            except FrameError as ex:  # never sendable
                 self._drop(queue, item, str(ex))
                 continue
             if not sent:  # the socket was up a moment ago: the core may have hung up on this very frame
-                refused = self._refused[1] + 1 if self._refused[0] is item else 1
-                self._refused = (item, refused)
-                if refused >= MAX_REFUSALS:
-                    self._drop(queue, item, f"the connection broke {refused} times while sending it")
+                if item.tries >= MAX_TRIES:
+                    self._drop(queue, item, f"the connection broke on each of its {item.tries} tries")
                 return
             with self._lock:
-                if isinstance(item, _Reply):
-                    item.sent_on = connection
+                item.sent_on = connection
                 if queue and queue[0] is item:
                     queue.popleft()
 
-    def _drop(self, queue: Deque[Any], item: Any, why: str) -> None:
-        frame = item.frame if isinstance(item, _Reply) else item
-        log.error("actions: dropped the %s frame for %s:%s: %s", frame.get("kind"),
-                  frame.get("data", {}).get("task"), frame.get("data", {}).get("step"), why)
+    def _drop(self, queue: Deque["_Outgoing"], item: "_Outgoing", why: str) -> None:
         with self._lock:
-            if isinstance(item, _Reply):
-                item.sent_on = 0  # like one sent on an earlier connection: asked again, sent again
+            self._give_up(item, why)
             if queue and queue[0] is item:
                 queue.popleft()
+
+    @staticmethod
+    def _give_up(item: "_Outgoing", why: str) -> None:
+        data = item.frame.get("data", {})
+        log.error("actions: dropped the %s frame for %s:%s: %s", item.frame.get("kind"), data.get("task"),
+                  data.get("step"), why)
+        item.dropped = True  # a re-sent action does not bring it back
 
     def drain(self, timeout: float) -> bool:
         """Wait until every reply went out (at shutdown); False if some are still queued."""
@@ -285,10 +291,11 @@ class ActionLink(Link):
 
 
 @dataclass(eq=False)
-class _Reply:
-    key: Optional[str]  # task:step; None for a refused action (nothing to remember)
+class _Outgoing:
     frame: Dict[str, Any]
-    sent_on: Optional[int] = None  # the connection (Link.connects) that carried it; None while queued
+    sent_on: Optional[int] = None  # the connection (Link.connects) that carried it last; None while queued
+    tries: int = 0
+    dropped: bool = False
 
 
 def _action_problem(message_type: Any, data: Dict[str, Any]) -> Optional[str]:
