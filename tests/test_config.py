@@ -34,6 +34,19 @@ def test_reload_keeps_the_previous_good_value():
     assert second.worker["pool_size"] == 7
 
 
+@pytest.mark.parametrize("stored", [["not", "sections"], "text", 42])
+def test_a_config_that_is_not_an_object_is_named_and_the_defaults_apply(stored):
+    config = WorkerConfig(SCHEMAS, stored)
+    assert config.worker["pool_size"] == 5 and config.problems and "not an object" in config.problems[0]
+
+
+def test_a_section_of_the_wrong_type_is_named_and_falls_back_to_the_previous_section():
+    first = WorkerConfig(SCHEMAS, {"resotoworker": {"pool_size": 7}, "example": {"accounts": 4}})
+    second = WorkerConfig(SCHEMAS, {"resotoworker": [1, 2], "example": 3}, previous=first)
+    assert second.worker["pool_size"] == 7 and second.section("example")["accounts"] == 4
+    assert [p.split(":")[0] for p in second.problems] == ["resotoworker", "example"]
+
+
 def test_overrides_are_typed_by_the_schema():
     assert parse_override("resotoworker.pool_size=8", SCHEMAS) == ("resotoworker", "pool_size", 8)
     assert parse_override("example.region=a, b", SCHEMAS) == ("example", "region", ["a", "b"])

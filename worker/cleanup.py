@@ -309,10 +309,10 @@ class CleanupRun:
         self.pool: Optional[Pool] = None
         self._stopped = threading.Event()
 
-    def stop(self) -> None:
+    def stop(self, grace: Optional[float] = None) -> None:
         self._stopped.set()
         if self.pool is not None:
-            self.pool.stop()
+            self.pool.stop(grace=grace)
 
     def fetch_plan(self) -> Tuple[Dict[NodeId, Json], List[Tuple[NodeId, NodeId, str]]]:
         graph = self.worker["graph"]
@@ -321,7 +321,7 @@ class CleanupRun:
                 "POST", f"/graph/{graph}/search/graph", params={"section": "reported"},
                 data=plan_query(self.clouds).encode("utf-8"),
                 headers={"Accept": "application/x-ndjson", "Content-Type": "text/plain"},
-                timeout=max(60, self.worker["timeout"]))
+                timeout=self.client.graph_work())
         except Exception as ex:
             raise CleanupError(f"fetching the cleanup plan failed: {ex}") from None
         if response.status_code != 200:
@@ -403,7 +403,7 @@ class CleanupRun:
         try:
             response = self.client.request("PATCH", f"/graph/{graph}/nodes", data=body.encode("utf-8"),
                                            headers={"Content-Type": "application/x-ndjson",
-                                                    "Accept": "application/x-ndjson"})
+                                                    "Accept": "application/x-ndjson"}, timeout=self.client.graph_work())
         except Exception as ex:
             raise CleanupError(f"{summary.text()}, but reporting to the core failed: {ex}") from None
         if response.status_code != 200:

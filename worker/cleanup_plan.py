@@ -52,7 +52,8 @@ def mark_expired(client: Any, graph: str, dry_run: bool,
     command = expired_command(dry_run)
     try:
         response = client.request("POST", "/cli/execute", params={"graph": graph}, data=command.encode("utf-8"),
-                                   headers={"Content-Type": "text/plain", "Accept": "application/x-ndjson"})
+                                   headers={"Content-Type": "text/plain", "Accept": "application/x-ndjson"},
+                                   timeout=client.graph_work())
     except Exception as ex:
         raise CleanupPlanError(f"marking expired resources failed: {ex}") from None
     if response.status_code != 200:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,6 +20,7 @@ from worker.metrics import METRICS
 from worker.plugins import Collectors
 from worker.pool import Job, Outcome, Pool
 from worker.sinks import Landed, Sink
+from worker.spool import SpoolDir
 
 log = logging.getLogger(__name__)
 
@@ -143,20 +142,28 @@ class CollectRun:
         self.reports: Dict[str, AccountReport] = {}
         self.cloud_errors: Dict[str, str] = {}
         self.pool: Optional[Pool] = None
+        self._stopped: Optional[tuple] = None  # (grace,) once stop() was called
         self._lock = threading.Lock()
 
     def _new_pool(self) -> Pool:
-        return Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
+        pool = Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
                     timeout=self.worker["account_timeout"], memory_limit_mb=self.worker["child_memory_limit_mb"])
+        with self._lock:
+            self.pool, stopped = pool, self._stopped
+        if stopped is not None:  # stopped between two pools (listing, collecting): the next one starts nothing
+            pool.stop(grace=stopped[0])
+        return pool
 
-    def stop(self) -> None:
-        if self.pool is not None:
-            self.pool.stop()
+    def stop(self, grace: Optional[float] = None) -> None:
+        with self._lock:
+            self._stopped, pool = (grace,), self.pool
+        if pool is not None:
+            pool.stop(grace=grace)
 
     def run(self) -> CollectSummary:
         started = time.monotonic()
-        spool_dir = tempfile.mkdtemp(prefix=f"resotoworker-{self.task.get('task', 'collect')}-",
-                                     dir=self.worker.get("tempdir") or None)
+        spools = SpoolDir(self.worker["tempdir"])
+        spool_dir = spools.path
         try:
             accounts = self._list_accounts()
             jobs = []
@@ -171,15 +178,13 @@ class CollectRun:
             self.tree.flush(force=True)
             log.info("collecting %d account(s) of %s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
                      self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
-            self.pool = self._new_pool()
-            self.pool.run(jobs, self._on_message, self._on_done)
+            self._new_pool().run(jobs, self._on_message, self._on_done)
             self.sink.finish()
             self.tree.flush(force=True)
         finally:
-            if self.worker.get("debug_dump_json"):
+            if self.worker["debug_dump_json"]:
                 log.info("debug_dump_json: keeping the spool files in %s", spool_dir)
-            else:
-                shutil.rmtree(spool_dir, ignore_errors=True)
+            spools.close(keep=self.worker["debug_dump_json"])
         summary = CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started)
         METRICS.collect_done(summary)
         return summary
@@ -201,8 +206,7 @@ class CollectRun:
                 log.error("%s: listing accounts failed: %s", outcome.key, outcome.error)
                 self.report_error(f"listing accounts failed: {outcome.error}", (outcome.key,))
 
-        self.pool = self._new_pool()
-        self.pool.run(jobs, lambda key, message: None, done)
+        self._new_pool().run(jobs, lambda key, message: None, done)
         return {cloud: found[cloud] for cloud in self.clouds if cloud in found}
 
     # ---- children --------------------------------------------------------------------------------

@@ -95,11 +95,36 @@ def worker_schema() -> Json:
             "upload_wait_for_result": {"type": "boolean", "default": True,
                                        "description": "New: upload with wait_for_result=true so that merge "
                                                       "errors in the core reach the worker and are reported"},
-            "upload_attempts": {"type": "integer", "minimum": 1, "default": 5,
-                                "description": "New: attempts per graph upload (re-read from the spool file)"},
-            "upload_retry_max_wait": {"type": "number", "minimum": 0, "default": 30,
+            "upload_attempts": {"type": "integer", "minimum": 1, "default": 20,
+                                "description": "New: attempts per graph upload at most (each re-reads the spool "
+                                               "file); upload_retry_budget bounds their time"},
+            "upload_retry_max_wait": {"type": "number", "minimum": 0, "maximum": 3600, "default": 30,
                                       "description": "New: longest wait in seconds between upload attempts "
                                                      "(jittered exponential backoff)"},
+            "upload_retry_budget": {"type": "number", "minimum": 1, "default": 1200,
+                                    "description": "New: seconds an upload may take, all attempts and waits "
+                                                   "included; then its accounts are reported failed"},
+            "core_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                             "description": "New: seconds to wait for the core to accept a connection, finish a "
+                                            "TLS or websocket handshake, take data we send, or answer a "
+                                            "request (graph work: graph_timeout)"},
+            "graph_timeout": {"type": "number", "minimum": 1, "default": 600,
+                              "description": "New: seconds the core may take to answer graph work once the "
+                                             "request is sent: a merge upload attempt (with upload_wait_for_result "
+                                             "it answers when the merge is done, so this must exceed the longest "
+                                             "merge of one upload), the model update, the cleanup's search, "
+                                             "marking and report"},
+            "core_reconnect_max_wait": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                                        "description": "New: longest pause in seconds between two attempts to "
+                                                       "reconnect a websocket link to the core (jittered "
+                                                       "exponential backoff)"},
+            "shutdown_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                                 "description": "New: seconds from SIGTERM to exit: running actions are stopped "
+                                                "and answered, subscriptions removed, links closed"},
+            "web_request_timeout": {"type": "number", "minimum": 1, "maximum": 300, "default": 10,
+                                    "x-restart-required": True,
+                                    "description": "New: seconds a client of the web server has for the TLS "
+                                                   "handshake and for each request before it is disconnected"},
             "cleanup_expired": {"type": "boolean", "default": False,
                                 "description": "New: on the cleanup_plan step, mark resources whose expiry "
                                                "is past for cleanup"},
@@ -140,6 +165,8 @@ def resolve_section(section: str, schema: Json, stored: Optional[Json], fallback
     """Defaults overlaid with ``stored``; every invalid key falls back (to ``fallback``'s value, else the
     default) and is reported, so one bad value never takes the section or the daemon down."""
     base = defaults(schema)
+    if stored is not None and not isinstance(stored, dict):
+        return dict(fallback or base), [f"{section}: expected an object of settings, got {json_kind(stored)}"]
     result = dict(base)
     result.update(stored or {})
     problems: List[str] = []
@@ -152,6 +179,15 @@ def resolve_section(section: str, schema: Json, stored: Optional[Json], fallback
         else:
             result.pop(key, None)
     return result, problems
+
+
+def json_kind(value: Any) -> str:
+    """How a JSON value is called in an error message."""
+    for kind, name in ((bool, "a boolean"), (str, "a string"), (list, "a list"), (dict, "an object"),
+                       ((int, float), "a number")):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
 
 
 # ---- --override ----------------------------------------------------------------------------------
@@ -238,6 +274,9 @@ class WorkerConfig:
                  overrides: Iterable[Tuple[str, str, Any]] = (), previous: Optional["WorkerConfig"] = None) -> None:
         self.schemas = schemas
         self.problems: List[str] = []
+        if stored is not None and not isinstance(stored, dict):
+            self.problems.append(f"the config {json_kind(stored)} is not an object of sections")
+            stored = None
         stored = stored or {}
         sections: Json = {}
         for name, schema in schemas.items():

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import cleanup_plan, notify, tags
+from worker import cleanup_plan, notify, spool, tags
 from worker.cleanup import CleanupError, CleanupRun
 from worker.collect import CollectRun
 from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
@@ -22,6 +22,7 @@ from worker.core.client import CoreClient
 from worker.core.config_link import ConfigStore, EventLink
 from worker.core.errors import CoreRejected, FatalError
 from worker.core.tasks import TaskLink, tag_handler
+from worker.home_files import write_home_files
 from worker.metrics import METRICS, Metrics, links as link_metrics
 from worker.model import graph_model
 from worker.plugins import Collectors, collectors
@@ -31,9 +32,6 @@ from worker.upload import CoreGraph, UploadFailed
 from worker.web import WebServer
 
 log = logging.getLogger(__name__)
-
-SHUTDOWN_BOUND = 10.0
-
 
 def all_schemas(registry: Collectors) -> Dict[str, Any]:
     schemas = {WORKER_SECTION: worker_schema()}
@@ -95,13 +93,16 @@ class Daemon:
         self.store = ConfigStore(self.client, self.args.subscriber_id, schemas, overrides)
         self.store.startup()
         self.store.listeners.append(self._config_changed)
+        spool.remove_stale(self.store.current.worker["tempdir"])
+        write_home_files(self.store.current.worker)
         self._log_active()
         self.events = EventLink(self.client, self.store)
         self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),
                                   timeout=lambda: self.store.current.worker["timeout"])
         self.tasks = TaskLink(self.client, self._task_handlers, self._run_task)
+        self._apply_bounds(self.store.current)
         self._start_web()
-        for link in (self.events, self.actions, self.tasks):
+        for link in self._links():
             link.start()
         log.info("resotoworker %s running with collectors %s", self.args.subscriber_id,
                  ", ".join(self.registry.names) or "none")
@@ -139,34 +140,50 @@ class Daemon:
                 return
 
     def _shutdown(self) -> None:
-        """Stop taking work, stop running collects (their actions are answered), unsubscribe, close."""
-        deadline = time.monotonic() + SHUTDOWN_BOUND
+        """Stop taking work, stop what runs and answer its actions, unsubscribe, close: each step has its
+        share of resotoworker.shutdown_timeout, whatever the core or a collector does meanwhile. Threads
+        still busy at the end (an upload waiting for a stalled core) are daemon threads and do not hold
+        up the exit."""
+        bound = self.store.current.worker["shutdown_timeout"]
+        started = time.monotonic()
+
+        def by(share: float) -> float:
+            return started + share * bound
+
         notify.notify("STOPPING=1")
         self.actions.accepting = False
         with self.runs_lock:
             runs = list(self.runs)
         for run in runs:
-            run.stop()
-        while self.actions.running() and time.monotonic() < deadline - 2:
-            time.sleep(0.1)
-        self.actions.drain(max(0.5, deadline - time.monotonic() - 1.5))
-        log.debug("shutdown: replies sent")
-        self.actions.unsubscribe()
-        log.debug("shutdown: unsubscribed")
-        closers = [threading.Thread(target=link.stop) for link in (self.tasks, self.actions, self.events)]
+            run.stop(grace=0.4 * bound)  # children get SIGTERM now, SIGKILL after the grace
+        while self.actions.running() and time.monotonic() < by(0.6):
+            time.sleep(0.05)
+        self.actions.abandon("the worker is shutting down")  # replies for handlers that did not end in time
+        if not self.actions.drain(max(0.1, by(0.75) - time.monotonic())):
+            log.error("shutdown: %d repl%s could not be sent: the action socket is down",
+                      len(self.actions.pending_replies()), "y" if len(self.actions.pending_replies()) == 1 else "ies")
+        self.actions.unsubscribe(by(0.9))
+        closers = [threading.Thread(target=link.stop, daemon=True) for link in self._links()]
         for closer in closers:
             closer.start()
         for closer in closers:
-            closer.join(max(0.1, deadline - time.monotonic()))
-        log.debug("shutdown: sockets closed")
+            closer.join(max(0.05, by(0.95) - time.monotonic()))  # the rest: the web server, the exit itself
         # a closed socket can leave websocket-client's reader in select() for up to its ping timeout;
         # the sockets are closed already, so do not wait for the reader threads long
-        join_until = min(deadline, time.monotonic() + 1.0)
-        for link in (self.tasks, self.actions, self.events):
-            link.join(max(0.05, join_until - time.monotonic()))
+        for link in self._links():
+            link.join(max(0.01, min(by(0.95), time.monotonic() + 1.0) - time.monotonic()))
         if self.web is not None:
             self.web.stop()
-        log.info("stopped")
+        log.info("stopped in %.1f s", time.monotonic() - started)
+
+    def _links(self) -> tuple:
+        return self.tasks, self.actions, self.events
+
+    def _apply_bounds(self, config: WorkerConfig) -> None:
+        """The waits for the core come from the config, at start and after every change."""
+        self.client.use_bounds(config.worker)
+        for link in self._links():
+            link.max_backoff = config.worker["core_reconnect_max_wait"]
 
     # ---- web server, metrics ---------------------------------------------------------------------
 
@@ -184,7 +201,7 @@ class Daemon:
             tls = None
         try:
             self.web = WebServer(worker["web_host"], worker["web_port"], worker["web_path"], self._link_states,
-                                 self._collector_names, METRICS, tls).start()
+                                 self._collector_names, METRICS, tls, worker["web_request_timeout"]).start()
         except OSError as ex:
             log.error("web server: cannot listen on %s port %s: %s (running without it)", worker["web_host"],
                       worker["web_port"], ex)
@@ -201,6 +218,7 @@ class Daemon:
         metrics.pool_size.set(self.store.current.worker["pool_size"])
 
     def _config_changed(self, old: WorkerConfig, new: WorkerConfig) -> None:
+        self._apply_bounds(new)
         changed = new.restart_required_changes(old)
         if changed:
             log.warning("config keys that need a restart changed: %s", ", ".join(changed))
@@ -253,7 +271,7 @@ class Daemon:
             feedback.info("info", f"nothing collected: {reason}")
             return None
         worker = config.worker
-        graph = CoreGraph(self.client, worker["graph"], worker["upload_attempts"], worker["upload_retry_max_wait"])
+        graph = CoreGraph(self.client, worker, self.stop)
         try:
             graph.prepare(graph_model(self.registry.model(clouds)))
         except UploadFailed as ex:

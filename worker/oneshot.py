@@ -9,11 +9,13 @@ import sys
 import threading
 from typing import Any, Dict, List, TextIO
 
+from worker import spool
 from worker.collect import CollectRun, CollectSummary
 from worker.config import WorkerConfig
 from worker.core.config_link import ConfigStore
 from worker.core.errors import FatalError
 from worker.daemon import active_clouds, all_schemas, connect, parse_overrides
+from worker.home_files import write_home_files
 from worker.model import graph_model
 from worker.plugins import collectors
 from worker.pool import start_fork_server
@@ -98,6 +100,9 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         store = ConfigStore(client, args.subscriber_id, schemas, overrides)
         stored, _ = store.fetch()
         config = WorkerConfig(schemas, stored, overrides)
+        client.use_bounds(config.worker)
+    spool.remove_stale(config.worker["tempdir"])
+    write_home_files(config.worker)
     if config.worker["fork_process"]:
         start_fork_server()  # its preload runs while we list clouds, prepare the graph, …
     wanted = args.collector or config.worker["collector"] or registry.names
@@ -108,13 +113,14 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
         raise FatalError(f"no collector to run: asked for {', '.join(wanted) or 'none'}, installed: "
                          f"{', '.join(registry.names) or 'none'}")
     bar = ProgressBar(sys.stderr, sys.stderr.isatty() and not args.no_progress)
+    stopping = threading.Event()  # SIGTERM: uploads make no further attempt
     worker = config.worker
     if args.output:
         def sink(landed):
             return FileSink(args.output, landed)
     else:
         assert client is not None
-        graph = CoreGraph(client, worker["graph"], worker["upload_attempts"], worker["upload_retry_max_wait"])
+        graph = CoreGraph(client, worker, stopping)
         try:
             graph.prepare(graph_model(registry.model(clouds)))
         except UploadFailed as ex:
@@ -125,11 +131,16 @@ def run(args: argparse.Namespace, override_texts: List[str]) -> int:
             return CoreSink(graph, None, worker["upload_wait_for_result"], worker["graph_merge_kind"],
                             worker["graph_sender_pool_size"], landed)
     collect = CollectRun(registry, config, clouds, sink=sink, progress=bar.update)
-    signal.signal(signal.SIGTERM, lambda signum, frame: collect.stop())
+
+    def stop(*_: Any) -> None:
+        stopping.set()
+        collect.stop()
+
+    signal.signal(signal.SIGTERM, stop)
     try:
         summary = collect.run()
     except KeyboardInterrupt:
-        collect.stop()
+        stop()
         raise
     finally:
         bar.close()

@@ -14,12 +14,15 @@ import ctypes
 import logging
 import multiprocessing
 import multiprocessing.connection
+import os
 import queue
+import select
 import signal
 import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from multiprocessing import forkserver
 from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import psutil
@@ -60,18 +63,39 @@ class Channel:
             pass  # the supervisor is gone or stopped listening; the job's result still counts
 
 
-def _die_with_parent() -> None:
-    """Ask the kernel to SIGKILL us when our parent (the fork server) dies, so that a killed
-    supervisor leaves no collecting orphans behind (the fork server exits with the supervisor)."""
+def _die_with_supervisor(conn: multiprocessing.connection.Connection) -> None:
+    """A child must not outlive the supervisor, however the supervisor dies (``kill -9`` included).
+
+    The kernel kills us when our parent, the fork server, exits (PR_SET_PDEATHSIG). The fork server
+    exits once every holder of its "alive" pipe is gone, and multiprocessing hands that pipe to each
+    child as well: our copy is closed here, or the fork server (and we with it) would wait for us.
+    That signal reaches this process only, so a watcher thread also kills our whole process tree
+    (what a collector started included) as soon as the supervisor's end of our result pipe closes.
+    """
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+    server = forkserver._forkserver
+    alive = getattr(server, "_forkserver_alive_fd", None)  # children never fork through the fork server
+    if alive is not None:
+        os.close(alive)
+        server._forkserver_alive_fd = None
+    # a duplicate, so that closing the connection at the end does not look like the supervisor leaving
+    watched = os.dup(conn.fileno())
+    threading.Thread(target=_kill_tree_when_closed, args=(watched,), name="supervisor-watch", daemon=True).start()
+
+
+def _kill_tree_when_closed(fd: int) -> None:
+    poller = select.poll()
+    poller.register(fd, 0)  # no events asked for: poll() still reports POLLERR once the reading end is gone
+    poller.poll()
+    kill_tree(os.getpid(), signal.SIGKILL)
 
 
 def _child_main(job: Job, conn: multiprocessing.connection.Connection) -> None:
-    _die_with_parent()
+    _die_with_supervisor(conn)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the supervisor, which stops us
     channel = Channel(conn.send)
@@ -131,6 +155,7 @@ class _Running:
     thread: Optional[threading.Thread] = None
     result: Optional[Dict[str, Any]] = None
     stopping_since: Optional[float] = None
+    kill_at: float = 0.0
     stop_reason: str = ""
     peak_rss: int = 0
     done: bool = False
@@ -179,14 +204,14 @@ class Pool:
         for job in reversed(pending):  # stopped before they started
             on_done(Outcome(job.key, False, error="not started: the worker is shutting down"))
 
-    def stop(self, reason: str = "the worker is shutting down") -> None:
-        """Stop every running job (TERM, then KILL after the grace period); ``run`` returns when all
-        are gone."""
+    def stop(self, reason: str = "the worker is shutting down", grace: Optional[float] = None) -> None:
+        """Stop every running job (TERM, then KILL after ``grace``, by default the pool's grace period);
+        ``run`` returns when all are gone."""
         self._stopping.set()
         with self._lock:
             entries = list(self._running.values())
         for entry in entries:
-            self._terminate(entry, reason)
+            self._terminate(entry, reason, grace)
 
     @property
     def busy(self) -> int:
@@ -288,7 +313,7 @@ class Pool:
                 if rss > self.memory_limit and entry.stopping_since is None:
                     self._terminate(entry, f"used {rss // (1024 * 1024)} MiB, over the limit of "
                                            f"{self.memory_limit // (1024 * 1024)} MiB (resotoworker.child_memory_limit_mb)")
-            if entry.stopping_since is not None and now - entry.stopping_since > self.kill_grace:
+            if entry.stopping_since is not None and now > entry.kill_at:
                 kill_tree(process.pid, signal.SIGKILL)
         else:
             if entry.extra.get("exited"):
@@ -300,10 +325,11 @@ class Pool:
         if entry.stopping_since is None and now - entry.started > self.timeout:
             self._terminate(entry, f"timed out after {self.timeout:.0f} s (resotoworker.account_timeout)")
 
-    def _terminate(self, entry: _Running, reason: str) -> None:
+    def _terminate(self, entry: _Running, reason: str, grace: Optional[float] = None) -> None:
         if entry.stopping_since is not None:
             return
         entry.stopping_since = time.monotonic()
+        entry.kill_at = entry.stopping_since + (self.kill_grace if grace is None else grace)
         entry.stop_reason = reason
         log.warning("stopping %s: %s", entry.job.key, reason)
         if self.fork and entry.process is not None and entry.process.pid:
@@ -332,8 +358,6 @@ class Pool:
 def start_fork_server() -> None:
     """Start the fork server now, while the process has no other threads, so that its preload (every
     collector's imports) is paid at start-up rather than by the first collect."""
-    from multiprocessing import forkserver
-
     multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
     forkserver.ensure_running()
 

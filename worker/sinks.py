@@ -7,11 +7,12 @@ import contextvars
 import logging
 import os
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, wait
 from typing import Callable, Dict, List, Optional
 
 from worker.graph.merge import AccountSpool, MergeStream, root_line
 from worker.logs import account_fields
+from worker.threads import DaemonPool
 from worker.upload import CoreGraph, UploadFailed
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ class CoreSink(Sink):
         self.wait_for_result = wait_for_result
         self.merge_kind = merge_kind
         self.on_landed = on_landed
-        self.pool = ThreadPoolExecutor(max_workers=max(1, pool_size), thread_name_prefix="upload")
+        self.pool = DaemonPool(pool_size, "upload")
         self.futures: List[Future] = []
         self.by_cloud: Dict[str, List[tuple]] = {}
         self._lock = threading.Lock()
@@ -54,9 +55,10 @@ class CoreSink(Sink):
     def finish(self) -> None:
         for cloud, entries in self.by_cloud.items():
             self.futures.append(self.pool.submit(contextvars.copy_context().run, self._upload, cloud, entries))
-        for future in self.futures:
-            future.result()
-        self.pool.shutdown(wait=True)
+        pending = set(self.futures)
+        while pending and not self.graph.stopping.is_set():  # stopping: what still runs is abandoned
+            _, pending = wait(pending, timeout=0.25)
+        self.pool.shutdown()
 
     def _upload(self, cloud: str, entries: List[tuple]) -> None:
         keys = [key for key, _ in entries]

@@ -1,11 +1,16 @@
 """The daemon's small web server: /health, /ready, /info, /metrics under resotoworker.web_path.
-A stdlib ThreadingHTTPServer in a daemon thread; HTTPS when given a TLS context (``worker.core.certs``)."""
+A stdlib ThreadingHTTPServer in a daemon thread; HTTPS when given a TLS context (``worker.core.certs``).
+
+Each connection gets its own thread at once, and the TLS handshake runs there, not in ``accept()``:
+one client that connects and says nothing must not keep the others (liveness probes) waiting. A client
+has ``request_timeout`` seconds for the handshake and for each request."""
 from __future__ import annotations
 
 import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Dict, List, Optional
@@ -17,6 +22,8 @@ log = logging.getLogger(__name__)
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    tls: Optional[ssl.SSLContext] = None
+    request_timeout = 10.0
 
     def server_bind(self) -> None:
         if self.address_family == socket.AF_INET6:
@@ -26,8 +33,19 @@ class _Server(ThreadingHTTPServer):
                 pass
         super().server_bind()
 
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        request.settimeout(self.request_timeout)
+        if self.tls is None:
+            super().finish_request(request, client_address)
+            return
+        with self.tls.wrap_socket(request, server_side=True) as secured:  # the handshake, bounded
+            super().finish_request(secured, client_address)
 
-def _make_server(host: str, port: int, handler: type) -> ThreadingHTTPServer:
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        log.debug("web: connection from %s ended: %s", client_address[0], sys.exc_info()[1])
+
+
+def _make_server(host: str, port: int, handler: type) -> _Server:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     server_class = type("Server", (_Server,), {"address_family": family})
     return server_class((host, port), handler)
@@ -37,14 +55,16 @@ class WebServer:
     """``links`` gives {name: connected}; ``collectors`` gives (active, all) collector names."""
 
     def __init__(self, host: str, port: int, path: str, links: Callable[[], Dict[str, bool]],
-                 collectors: Callable[[], tuple], metrics: Metrics, tls: Optional[ssl.SSLContext] = None) -> None:
+                 collectors: Callable[[], tuple], metrics: Metrics, tls: Optional[ssl.SSLContext] = None,
+                 request_timeout: float = 10.0) -> None:
         self.host, self.port = host, port
         self.prefix = "/" + path.strip("/")
         self.links = links
         self.collectors = collectors
         self.metrics = metrics
         self.tls = tls
-        self.server: Optional[ThreadingHTTPServer] = None
+        self.request_timeout = request_timeout
+        self.server: Optional[_Server] = None
         self.thread: Optional[threading.Thread] = None
 
     def start(self) -> "WebServer":
@@ -56,8 +76,7 @@ class WebServer:
                 raise
             log.warning("web server: cannot bind %s (%s; no IPv6 on this host?): using 0.0.0.0", self.host, ex)
             self.server = _make_server("0.0.0.0", self.port, handler)
-        if self.tls is not None:
-            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
+        self.server.tls, self.server.request_timeout = self.tls, self.request_timeout
         host, port = self.server.server_address[:2]
         shown = f"[{host}]" if ":" in host else host
         scheme = "https" if self.tls is not None else "http"

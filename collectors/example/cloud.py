@@ -39,14 +39,19 @@ class ExampleCloud:
 
     def list_regions(self, account: str) -> List[Json]:
         self._call()
-        return [{"id": f"region-{n}", "name": f"Region {n}"} for n in range(1, self.config["regions_per_account"] + 1)]
+        return self._regions()
 
     def list_resources(self, account: str, region: str) -> List[Json]:
         """Networks, instances, volumes and one custom resource; their count is ``resources_per_region``."""
         self._call()
+        return self._resources(account, region, self.load_state())
+
+    def _regions(self) -> List[Json]:
+        return [{"id": f"region-{n}", "name": f"Region {n}"} for n in range(1, self.config["regions_per_account"] + 1)]
+
+    def _resources(self, account: str, region: str, state: Json) -> List[Json]:
         rng = random.Random(f"{self.seed}:{account}:{region}")
         total = self.config["resources_per_region"]
-        state = self.load_state()
         deleted = set(state.get("deleted", []))
         tags = state.get("tags", {})
         networks = max(1, total // 10)
@@ -107,15 +112,21 @@ class ExampleCloud:
             text = f.read()
         return json.loads(text) if text.strip() else {}
 
+    def _require(self, account: str, resource_id: str, state: Json) -> None:
+        """Like a cloud API: changing a resource that does not exist (or no longer does) is an error."""
+        if all(a["id"] != account for a in self.list_accounts()) or all(
+                r["id"] != resource_id for region in self._regions()
+                for r in self._resources(account, region["id"], state)):
+            raise ExampleApiError(f"resource {resource_id} in {account} does not exist")
+
     def delete(self, account: str, resource_id: str) -> None:
         self._call()
         with self._locked_state() as state:
-            deleted = state.setdefault("deleted", [])
-            if f"{account}/{resource_id}" in deleted:
-                raise ExampleApiError(f"resource {resource_id} in {account} does not exist")
-            deleted.append(f"{account}/{resource_id}")
+            self._require(account, resource_id, state)
+            state.setdefault("deleted", []).append(f"{account}/{resource_id}")
 
     def set_tag(self, account: str, resource_id: str, key: str, value: Optional[str]) -> None:
         self._call()
         with self._locked_state() as state:
+            self._require(account, resource_id, state)
             state.setdefault("tags", {}).setdefault(f"{account}/{resource_id}", {})[key] = value

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from aiohttp import web
 
@@ -25,12 +25,15 @@ from .state import ActionState, Bus, Connection, Database, TaskState
 from .tls import CertificateAuthority
 
 MAX_REQUEST_SIZE = 5 * 1024 * 1024  # the core's api.max_request_size default
+MAX_FRAME = 4 * 1024 * 1024  # aiohttp's max_msg_size, which the core's websockets keep: larger frames close them
 
 
 class CoreDouble:
     def __init__(self, psk: Optional[str] = None, tls: bool = False, port: int = 0,
-                 fingerprint_override: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> None:
+                 fingerprint_override: Optional[str] = None, env: Optional[Dict[str, str]] = None,
+                 max_frame: int = MAX_FRAME) -> None:
         self.psk = psk or None
+        self.max_frame = max_frame  # a test may lower it to make the double hang up on ordinary frames
         self.count_only_merges = False  # benchmarks: merges are counted, not parsed, checked or kept
         self.tls: Optional[CertificateAuthority] = CertificateAuthority() if tls else None
         self.fingerprint_override = fingerprint_override
@@ -75,7 +78,16 @@ class CoreDouble:
     def restart(self, keep_state: bool = False) -> "CoreDouble":
         """Like a core restart: sockets drop, subscriptions and tasks are gone; the database only stays
         with keep_state=True. The port stays the same."""
+        self.go_down()
+        return self.come_back(keep_state)
+
+    def go_down(self) -> None:
+        """The core goes away: every socket drops and the port is free (for a stalled listener, say)
+        until ``come_back``."""
         self._run(self._shutdown())
+
+    def come_back(self, keep_state: bool = False) -> "CoreDouble":
+        """Serve again on the same port after ``go_down``, as after a restart."""
         self._run(self._reset(keep_state))
         self._run(self._serve())
         return self
@@ -210,6 +222,9 @@ class CoreDouble:
         self._faults.append({"method": method.upper(), "path": re.compile(path_regex), "status": status,
                              "body": body, "count": count})
 
+    def clear_faults(self) -> None:
+        self._faults.clear()
+
     def _take_fault(self, method: str, path: str) -> Optional[Dict[str, Any]]:
         for fault in self._faults:
             if fault["method"] in ("*", method.upper()) and fault["path"].search(path):
@@ -238,14 +253,14 @@ class CoreDouble:
             return
         self._record_frame(conn, "out", msg)
 
-    def send_raw(self, channel: str, text: str) -> None:
-        """Send ``text`` as is (malformed on purpose, say) on every socket of a channel: ``handle``,
-        ``work_queue`` or ``events``."""
+    def send_raw(self, channel: str, data: Union[str, bytes]) -> None:
+        """Send ``data`` as is (malformed on purpose, say) on every socket of a channel: ``handle``,
+        ``work_queue`` or ``events``; bytes go as a binary frame."""
         def send() -> None:
             sockets = {"handle": self._bus.handle_sockets, "work_queue": self._bus.workers,
                        "events": self._bus.event_sockets}[channel]
             for conn in list(sockets.values()):
-                asyncio.ensure_future(conn.ws.send_str(text))
+                asyncio.ensure_future(conn.ws.send_bytes(data) if isinstance(data, bytes) else conn.ws.send_str(data))
 
         self._call(send)
 
@@ -395,6 +410,14 @@ class CoreDouble:
     def send_tag_task(self, graph: str, node_id: str, update: Optional[Dict[str, Any]] = None,
                       delete: Optional[List[str]] = None, timeout: float = 30) -> str:
         """A `tag update`/`tag delete` task built like the core's tag command (memo §3.2)."""
+        attrs, node = self.tag_task_parts(graph, node_id)
+        data: Dict[str, Any] = {"delete": list(delete), "node": node} if delete else {"update": update or {},
+                                                                                     "node": node}
+        return self.send_task("tag", attrs, data, timeout, node_graph=graph)
+
+    def tag_task_parts(self, graph: str, node_id: str) -> tuple:
+        """(attrs, node) of a tag task for a node, as the core's tag command builds them: the node as
+        search serves it, with its ancestors, and their ids as attrs."""
         def build() -> tuple:
             store = self._db.graphs[graph]
             node = store.node_json(node_id)
@@ -411,10 +434,7 @@ class CoreDouble:
             node["ancestors"] = ancestors
             return {k: v for k, v in attrs.items() if v is not None}, node
 
-        attrs, node = self._call(build)
-        data: Dict[str, Any] = {"delete": list(delete), "node": node} if delete else {"update": update or {},
-                                                                                     "node": node}
-        return self.send_task("tag", attrs, data, timeout, node_graph=graph)
+        return self._call(build)
 
     def wait_task_result(self, task_id: str, timeout: float = 30) -> Dict[str, Any]:
         task = self._bus.tasks.get(task_id)

@@ -42,7 +42,7 @@ async def handle_subscribed(request: web.Request) -> web.StreamResponse:
         return web.Response(status=429, text="Only one connection per subscriber is allowed!")
     if not core._bus.subscribers.get(sid):
         return web.Response(status=404, text=f"No subscriber with this id: {sid} or no subscriptions")
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT)
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=core.max_frame)
     transport = request.transport
     await ws.prepare(request)
     conn = Connection("handle", sid, ws, transport)
@@ -66,7 +66,7 @@ async def handle_subscribed(request: web.Request) -> web.StreamResponse:
 async def handle_events(request: web.Request) -> web.StreamResponse:
     core = core_of(request)
     show = set(request.query["show"].split(",")) if "show" in request.query else {"*"}
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT)
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=core.max_frame)
     transport = request.transport
     await ws.prepare(request)
     conn = Connection("events", str(uuid.uuid1()), ws, transport, show=show)

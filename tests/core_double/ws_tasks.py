@@ -15,7 +15,7 @@ from .ws_actions import HEARTBEAT
 
 async def handle_work_queue(request: web.Request) -> web.StreamResponse:
     core = core_of(request)
-    ws = web.WebSocketResponse(heartbeat=HEARTBEAT)
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=core.max_frame)
     transport = request.transport
     await ws.prepare(request)
     conn = Connection("work_queue", str(uuid.uuid4()), ws, transport)

@@ -2,22 +2,27 @@
 hold ``/subscriber/<SID>-collector/handle`` open, run each action once per ``task:step`` and answer it
 exactly once with ``action_done`` or ``action_error``.
 
-Replies are never dropped: they wait in an outbox until a socket is up. Feedback (progress, info) waits
-too, in a bounded buffer. Everything sent is checked against the frame rules the core enforces (a bad
-frame makes the core hang up)."""
+Replies wait in an outbox until a socket is up, and go out once each time the core asks: a pending action
+that the core re-sends on a later connection gets its stored answer again, one re-sent while the answer
+is queued or crossing it does not. Feedback (progress, info) waits too, in a bounded buffer. Everything
+sent is checked against the frame rules and the size limit the core enforces (a bad or oversized frame
+makes it hang up; echoes are shrunk to fit). A frame still gets MAX_TRIES tries at most, a try being a
+send that fails or, for a reply, a send after which the core asks again: then it is dropped with an
+error line, so that one frame the core will not take never blocks or churns the others."""
 from __future__ import annotations
 
 import collections
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from worker import logs
 from worker.core.client import CoreClient
 from worker.core.frames import FrameError, check_outgoing, info_frame, progress_frame, reply_frame
 from worker.core.link import Link, LinkDown
+from worker.threads import DaemonPool
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,8 @@ ActionHandler = Callable[[str, Dict[str, Any], "Feedback"], Optional[str]]
 
 FEEDBACK_BUFFER = 5000
 DONE_MEMORY = 1000
+MAX_TRIES = 3
+MAX_ID = 1000
 
 
 class Feedback:
@@ -55,12 +62,12 @@ class ActionLink(Link):
         self.path = f"/subscriber/{self.subscriber}/handle"
         self.handlers = dict(handlers)
         self.timeout = timeout
-        self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="action")
+        self.pool = DaemonPool(pool_size, "action")
         self._lock = threading.Lock()
-        self._running: Dict[str, Dict[str, Any]] = {}
-        self._done: "collections.OrderedDict[str, Dict[str, Any]]" = collections.OrderedDict()
-        self._replies: Deque[Dict[str, Any]] = collections.deque()
-        self._feedback: Deque[Dict[str, Any]] = collections.deque(maxlen=FEEDBACK_BUFFER)
+        self._running: Dict[str, Tuple[str, Dict[str, Any]]] = {}  # task:step -> (message_type, data)
+        self._done: "collections.OrderedDict[str, _Outgoing]" = collections.OrderedDict()
+        self._replies: Deque[_Outgoing] = collections.deque()
+        self._feedback: Deque[_Outgoing] = collections.deque(maxlen=FEEDBACK_BUFFER)
         self._wake = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="actions-sender", daemon=True)
         self.abort_requested: set = set()
@@ -84,11 +91,17 @@ class ActionLink(Link):
             if response.status_code != 200:
                 raise LinkDown(f"subscribing to {action} failed: {response.status_code} {response.text[:200]}")
 
-    def unsubscribe(self) -> None:
-        """Remove our subscriptions so the core stops waiting for a worker that is gone."""
+    def unsubscribe(self, deadline: float) -> None:
+        """Remove our subscriptions so the core stops waiting for a worker that is gone; gives up at
+        ``deadline`` (monotonic), the core then purges them by itself after 3 minutes."""
         for action in list(self.handlers):  # the config listener may add or drop one meanwhile
+            left = deadline - time.monotonic()
+            if left <= 0.05:
+                log.warning("unsubscribing %s: no time left in the shutdown", action)
+                continue
             try:
-                response = self.client.request("DELETE", f"/subscriber/{self.subscriber}/{action}", timeout=5)
+                response = self.client.request("DELETE", f"/subscriber/{self.subscriber}/{action}",
+                                               timeout=min(self.client.timeout, left))
                 if response.status_code not in (200, 204, 404):
                     log.warning("unsubscribing %s: core answered %s", action, response.status_code)
             except Exception as ex:
@@ -118,20 +131,37 @@ class ActionLink(Link):
         if not isinstance(task, str) or not isinstance(step, str) or not task or not step:
             log.warning("actions: ignored an action without task and step: %.300r", message)
             return
-        if not isinstance(message_type, str):
-            self._queue_reply(reply_frame("action_error", str(message_type), data, "action without message_type"))
+        problem = _action_problem(message_type, data)
+        if problem:
+            log.warning("actions: refused %s %a:%a: %s", message_type, task, step, problem)
+            self._queue_reply(_Outgoing(reply_frame("action_error", str(message_type),
+                                                    {"task": task, "step": step}, problem)))
             return
         key = f"{task}:{step}"
         with self._lock:
             if key in self._running:
                 log.info("actions: %s %s is already running; the core re-sent it after a reconnect", message_type, key)
                 return
-            if key in self._done:
-                log.info("actions: %s %s was already answered; sending the answer again", message_type, key)
-                self._replies.append(self._done[key])
+            reply = self._done.get(key)
+            if reply is not None:
+                # the core re-sends what it has no answer for when a connection opens: an answer that is
+                # still queued, or went out on this connection, crossed it; one sent earlier may be lost
+                if reply.dropped:
+                    log.info("actions: %s %s was re-sent; its answer was dropped", message_type, key)
+                    return
+                if reply.sent_on is None or reply.sent_on == self.connects:
+                    log.info("actions: %s %s was re-sent; its answer is on its way", message_type, key)
+                    return
+                if reply.tries >= MAX_TRIES:
+                    self._give_up(reply, f"the core asked for it again after each of its {reply.tries} tries")
+                    return
+                log.info("actions: %s %s was answered on an earlier connection; sending the answer again",
+                         message_type, key)
+                reply.sent_on = None
+                self._replies.append(reply)
                 self._wake.set()
                 return
-            self._running[key] = data
+            self._running[key] = (message_type, data)
         handler = self.handlers.get(message_type)
         if not self.accepting:
             self._finish(key, message_type, data, "the worker is shutting down")
@@ -152,20 +182,23 @@ class ActionLink(Link):
         self._finish(key, message_type, data, error)
 
     def _finish(self, key: str, message_type: str, data: Dict[str, Any], error: Optional[str]) -> None:
-        frame = reply_frame("action_error" if error else "action_done", message_type, data, error)
+        reply = _Outgoing(reply_frame("action_error" if error else "action_done", message_type, data, error))
         with self._lock:
-            self._running.pop(key, None)
-            self._done[key] = frame
+            if self._running.pop(key, None) is None:
+                log.info("actions: %s %s ended after the shutdown answered it; not answering again",
+                         message_type, key)
+                return
+            self._done[key] = reply
             while len(self._done) > DONE_MEMORY:
                 self._done.popitem(last=False)
         log.info("actions: %s %s %s%s", message_type, key, "failed: " if error else "done", error or "")
-        self._queue_reply(frame)
+        self._queue_reply(reply)
 
     # ---- outgoing --------------------------------------------------------------------------------
 
-    def _queue_reply(self, frame: Dict[str, Any]) -> None:
+    def _queue_reply(self, reply: "_Outgoing") -> None:
         with self._lock:
-            self._replies.append(frame)
+            self._replies.append(reply)
         self._wake.set()
 
     def send_feedback(self, frame: Dict[str, Any]) -> None:
@@ -175,16 +208,24 @@ class ActionLink(Link):
             log.warning("actions: not sending a malformed %s frame: %s", frame.get("kind"), ex)
             return
         with self._lock:
-            self._feedback.append(frame)
+            self._feedback.append(_Outgoing(frame))
         self._wake.set()
 
     def pending_replies(self) -> List[Dict[str, Any]]:
         with self._lock:
-            return list(self._replies)
+            return [reply.frame for reply in self._replies]
 
     def running(self) -> List[str]:
         with self._lock:
             return list(self._running)
+
+    def abandon(self, reason: str) -> None:
+        """Answer every action still running with ``reason`` (at shutdown, when their handlers did not
+        end in time): the reply must be queued before the links close; the handler's own ends unsent."""
+        with self._lock:
+            running = dict(self._running)
+        for key, (message_type, data) in running.items():
+            self._finish(key, message_type, data, reason)
 
     def _send_loop(self) -> None:
         while True:
@@ -195,19 +236,46 @@ class ActionLink(Link):
                     return
                 continue
             # feedback first: a reply ends the step, and progress after it is dropped by the core
-            for queue in (self._feedback, self._replies):
-                while True:
-                    with self._lock:
-                        if not queue:
-                            break
-                        frame = queue[0]
-                    if not self.send(frame):
-                        break
-                    with self._lock:
-                        if queue and queue[0] is frame:
-                            queue.popleft()
+            self._send_queued(self._feedback)
+            self._send_queued(self._replies)
             if self.stopping.is_set() and not self._replies:
                 return
+
+    def _send_queued(self, queue: Deque["_Outgoing"]) -> None:
+        """Send the head of ``queue`` until it is empty or the socket goes down."""
+        while True:
+            with self._lock:
+                if not queue:
+                    return
+                item = queue[0]
+                item.tries += 1
+            connection = self.connects
+            try:
+                sent = self.send(item.frame)
+            except FrameError as ex:  # never sendable
+                self._drop(queue, item, str(ex))
+                continue
+            if not sent:  # the socket was up a moment ago: the core may have hung up on this very frame
+                if item.tries >= MAX_TRIES:
+                    self._drop(queue, item, f"the connection broke on each of its {item.tries} tries")
+                return
+            with self._lock:
+                item.sent_on = connection
+                if queue and queue[0] is item:
+                    queue.popleft()
+
+    def _drop(self, queue: Deque["_Outgoing"], item: "_Outgoing", why: str) -> None:
+        with self._lock:
+            self._give_up(item, why)
+            if queue and queue[0] is item:
+                queue.popleft()
+
+    @staticmethod
+    def _give_up(item: "_Outgoing", why: str) -> None:
+        data = item.frame.get("data", {})
+        log.error("actions: dropped the %s frame for %s:%s: %s", item.frame.get("kind"), data.get("task"),
+                  data.get("step"), why)
+        item.dropped = True  # a re-sent action does not bring it back
 
     def drain(self, timeout: float) -> bool:
         """Wait until every reply went out (at shutdown); False if some are still queued."""
@@ -220,3 +288,30 @@ class ActionLink(Link):
             time.sleep(0.05)
         with self._lock:
             return not self._replies
+
+
+@dataclass(eq=False)
+class _Outgoing:
+    frame: Dict[str, Any]
+    sent_on: Optional[int] = None  # the connection (Link.connects) that carried it last; None while queued
+    tries: int = 0
+    dropped: bool = False
+
+
+def _action_problem(message_type: Any, data: Dict[str, Any]) -> Optional[str]:
+    """Why an action cannot be run, checked before anything uses it: the task id travels in HTTP headers
+    (printable ASCII), the step in log lines and frames (no lone surrogates); timing is an object."""
+    if not isinstance(message_type, str):
+        return "action without message_type"
+    task, step = data["task"], data["step"]
+    if not (task.isascii() and task.isprintable() and len(task) <= MAX_ID):
+        return f"data.task must be printable ASCII of at most {MAX_ID} characters, got {task[:100]!a}"
+    try:
+        step.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"data.step is not valid text: {step[:100]!a}"
+    if not step.isprintable() or len(step) > MAX_ID:
+        return f"data.step must be printable text of at most {MAX_ID} characters, got {step[:100]!a}"
+    if "timing" in data and not isinstance(data["timing"], dict):
+        return f"data.timing must be an object, got {type(data['timing']).__name__}"
+    return None

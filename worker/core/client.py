@@ -5,7 +5,7 @@ import logging
 import ssl
 import threading
 import time
-from typing import Any, Dict, Optional, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 import requests
 import urllib3
@@ -18,12 +18,13 @@ log = logging.getLogger(__name__)
 
 class CoreClient:
     def __init__(self, url: str, psk: Optional[str] = None, verify: Union[bool, str] = True,
-                 timeout: float = 30) -> None:
+                 timeout: float = 30, graph_timeout: float = 600) -> None:
         self.url = url.rstrip("/")
         self.ws_url = "ws" + self.url[4:] if self.url.startswith("http") else self.url
         self.tokens = TokenCache(psk)
         self.verify = verify
-        self.timeout = timeout
+        self.timeout = timeout  # connect, handshakes, sending, the answer to a plain request
+        self.graph_timeout = graph_timeout  # the answer to graph work
         self._local = threading.local()  # requests sessions are not thread-safe: one per thread
 
     @property
@@ -37,11 +38,21 @@ class CoreClient:
             session = self._local.session = requests.Session()
         return session
 
+    def use_bounds(self, worker: Dict[str, Any]) -> None:
+        """The waits for the core, from a ``resotoworker`` section (at start and after every change)."""
+        self.timeout = worker["core_timeout"]
+        self.graph_timeout = worker["graph_timeout"]
+
+    def graph_work(self, at_most: Optional[float] = None) -> Tuple[float, float]:
+        """requests' timeout for graph work: connecting and sending like any request, the answer
+        graph_timeout (or ``at_most``, if less)."""
+        return self.timeout, self.graph_timeout if at_most is None else min(self.graph_timeout, at_most)
+
     def auth_header(self) -> Dict[str, str]:
         return self.tokens.header()
 
     def request(self, method: str, path: str, *, headers: Optional[Dict[str, str]] = None,
-                timeout: Optional[float] = None, **kw: Any) -> requests.Response:
+                timeout: Union[None, float, Tuple[float, float]] = None, **kw: Any) -> requests.Response:
         all_headers = dict(headers or {})
         all_headers.update(self.auth_header())
         return self.session.request(method, self.url + path, headers=all_headers, verify=self.verify,

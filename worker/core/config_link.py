@@ -15,7 +15,6 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from worker.config import WorkerConfig, defaults
 from worker.config_model import config_model
 from worker.core.client import CoreClient
-from worker.core.errors import CoreRejected
 from worker.core.link import Link
 
 log = logging.getLogger(__name__)
@@ -91,6 +90,7 @@ class ConfigStore:
     def _to_store(self, raw: Json) -> Json:
         """Our sections: defaults ⊕ what is stored, minus keys our schema does not know (the core's
         model would reject them); every other section exactly as stored."""
+        raw = raw if isinstance(raw, dict) else {}  # what is wrong with it was reported when it was applied
         body = {name: value for name, value in raw.items() if name not in self.schemas}
         for name, schema in self.schemas.items():
             section = defaults(schema)
@@ -106,10 +106,9 @@ class ConfigStore:
     def reload(self) -> None:
         try:
             stored, _ = self.fetch()
-        except (CoreRejected, Exception) as ex:  # a failed reload keeps the config we have
+            self._apply(stored, reload=True)
+        except Exception as ex:  # a failed reload keeps the config we have
             log.error("config: reload failed, keeping the current config: %s", ex)
-            return
-        self._apply(stored, reload=True)
 
     def _apply(self, stored: Optional[Json], reload: bool) -> None:
         with self._lock:

@@ -1,13 +1,29 @@
 """Frames the worker sends on the action socket, built and checked so the core never sees a bad one
-(protocol memo §2.5: one malformed frame makes the core hang up)."""
+(protocol memo §2.5: one malformed frame makes the core hang up), nor one it cannot take: the core's
+websockets take text frames below 4 MiB (aiohttp's default ``max_msg_size``) and close the connection
+on a larger one."""
 from __future__ import annotations
 
+import json
+import logging
 from typing import Any, Dict, Optional, Tuple
 
 from worker.graph.serialize import now_str
 
+log = logging.getLogger(__name__)
+
 OUT_KINDS = ("action_done", "action_error", "action_info", "action_progress")
 MAX_INFO = 500
+MAX_ERROR = 10_000
+MAX_FRAME_BYTES = 4 * 1024 * 1024  # a frame of this size or more is refused
+
+
+def encode(frame: Any) -> str:
+    """A frame as sent: ASCII JSON (no lone surrogate can break its encoding), at most MAX_FRAME_BYTES."""
+    text = json.dumps(frame)
+    if len(text) >= MAX_FRAME_BYTES:
+        raise FrameError(f"{len(text)} bytes, the core takes less than {MAX_FRAME_BYTES}")
+    return text
 
 
 class FrameError(ValueError):
@@ -15,10 +31,17 @@ class FrameError(ValueError):
 
 
 def reply_frame(kind: str, message_type: str, data: Dict[str, Any], error: Optional[str] = None) -> Dict[str, Any]:
-    body = dict(data)  # echo everything received (task, step, timing, …)
-    if kind == "action_error":
-        body["error"] = error or "n/a"
-    return {"kind": kind, "message_type": message_type, "data": body}
+    """The reply echoes everything received (task, step, timing, …), like the reference, unless that
+    makes a frame the core cannot take: then only task and step, which is all the core matches on."""
+    extra = {"error": (error or "n/a")[:MAX_ERROR]} if kind == "action_error" else {}
+    frame = {"kind": kind, "message_type": message_type, "data": {**data, **extra}}
+    try:
+        encode(frame)
+    except FrameError as ex:
+        log.warning("actions: the reply to %s:%s would be %s; echoing only task and step", data.get("task"),
+                    data.get("step"), ex)
+        frame["data"] = {"task": data.get("task"), "step": data.get("step"), **extra}
+    return frame
 
 
 def info_frame(message_type: str, task: str, step: str, level: str, message: str,

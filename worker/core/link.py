@@ -1,18 +1,24 @@
 """A websocket link to the core that stays up: reconnects with capped, jittered exponential backoff
-(tenacity), pings every 20 s with a 10 s pong timeout, and sends the Authorization header on every
-upgrade. Subclasses say what to do before each connect, on open and per message."""
+(tenacity; the cap is ``max_backoff``, from ``core_reconnect_max_wait``), pings every 20 s with a 10 s
+pong timeout, and sends the Authorization header on every upgrade. Connecting, the handshake and every
+send are bounded by the client's timeout (``core_timeout``): a core that accepts connections and never
+answers costs one timeout per attempt, not the link. Subclasses say what to do before each connect, on
+open and per message."""
 from __future__ import annotations
 
 import json
 import logging
+import random
+import socket
 import threading
 import time
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 import tenacity
 import websocket
 
 from worker.core.client import CoreClient
+from worker.core.frames import encode
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +32,7 @@ class LinkDown(Exception):
 class Link(threading.Thread):
     path = "/"
 
-    def __init__(self, client: CoreClient, name: str, max_backoff: float = 30.0) -> None:
+    def __init__(self, client: CoreClient, name: str, max_backoff: float = 10.0) -> None:
         super().__init__(name=name, daemon=True)
         self.client = client
         self.max_backoff = max_backoff
@@ -54,17 +60,25 @@ class Link(threading.Thread):
     # ---- sending ---------------------------------------------------------------------------------
 
     def send(self, message: Any) -> bool:
-        """Send one JSON frame; False if the socket is down (the caller decides whether to keep it)."""
+        """Send one JSON frame; False if the socket is down or the send failed (the caller decides
+        whether to keep it). FrameError: a frame the core cannot take, not sent."""
+        text = encode(message)
         ws = self._ws
         if ws is None or not self.connected.is_set():
             return False
-        text = json.dumps(message)
         try:
             with self._send_lock:
                 ws.send(text)
             return True
         except (websocket.WebSocketException, OSError) as ex:
-            log.warning("%s: send failed: %s", self.name, ex)
+            log.warning("%s: send failed (%s); reconnecting", self.name, ex)
+            # the stream may now hold part of a frame: end the connection (its reader wakes with EOF)
+            raw = getattr(ws.sock, "sock", None)
+            if raw is not None:
+                try:
+                    raw.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
             return False
 
     # ---- the loop --------------------------------------------------------------------------------
@@ -82,7 +96,7 @@ class Link(threading.Thread):
     def run(self) -> None:
         while not self.stopping.is_set():
             retrying = tenacity.Retrying(
-                wait=tenacity.wait_random_exponential(multiplier=0.5, max=self.max_backoff),
+                wait=self._backoff,
                 retry=tenacity.retry_if_exception_type(LinkDown),
                 stop=lambda state: self.stopping.is_set(),
                 sleep=self.stopping.wait,
@@ -97,6 +111,10 @@ class Link(threading.Thread):
                 log.exception("%s: unexpected error, reconnecting", self.name)
                 self.stopping.wait(1)
 
+    def _backoff(self, state: tenacity.RetryCallState) -> float:
+        # like tenacity's wait_random_exponential, with a cap read at each pause: the config may change it
+        return random.uniform(0, min(self.max_backoff, 0.5 * 2 ** state.attempt_number))
+
     def _log_retry(self, state: tenacity.RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.warning("%s: link down (%s); reconnect attempt %d in %.1f s", self.name, exc or self._last_error,
@@ -107,6 +125,7 @@ class Link(threading.Thread):
         if self.stopping.is_set():
             return
         self._last_error = ""
+        websocket.setdefaulttimeout(self.client.timeout)  # websocket-client takes its socket timeout from here only
         ws = websocket.WebSocketApp(
             self.client.ws_url + self.path,
             header=self.client.auth_header(),
@@ -140,11 +159,19 @@ class Link(threading.Thread):
         except Exception:
             log.exception("%s: error right after connect", self.name)
 
-    def _received(self, ws: websocket.WebSocketApp, text: str) -> None:
+    def _received(self, ws: websocket.WebSocketApp, text: Union[str, bytes]) -> None:
+        # what fails here is named here: websocket-client would only log "error from callback"
+        if isinstance(text, bytes):
+            log.warning("%s: ignored a binary frame of %d bytes (the core sends JSON text)", self.name, len(text))
+            return
         try:
             message = json.loads(text)
-        except (json.JSONDecodeError, TypeError) as ex:
+        except ValueError as ex:
             log.warning("%s: ignored a frame that is not JSON (%s): %.200r", self.name, ex, text)
+            return
+        except RecursionError:
+            log.warning("%s: ignored a frame nested too deeply to decode (%d characters): %.100r", self.name,
+                        len(text), text)
             return
         try:
             self.on_message(message)

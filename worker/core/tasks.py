@@ -4,11 +4,12 @@ when nobody here can handle it (the reference stays silent and lets the core tim
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Optional
 
 from worker.core.client import CoreClient
+from worker.core.frames import FrameError
 from worker.core.link import Link, LinkDown
+from worker.threads import DaemonPool
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class TaskLink(Link):
         super().__init__(client, name="tasks")
         self.handlers = handlers
         self.runner = runner
-        self.pool = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="task")
+        self.pool = DaemonPool(pool_size, "task")
 
     def before_connect(self) -> None:
         if not self.handlers():
@@ -58,6 +59,11 @@ class TaskLink(Link):
         except Exception as ex:
             log.warning("tasks: %s %s failed: %s", name, task_id, ex)
             result = {"task_id": task_id, "result": "error", "error": str(ex) or type(ex).__name__}
-        if not self.send(result):
+        try:
+            sent = self.send(result)
+        except FrameError as ex:
+            log.error("tasks: the result of %s %s is %s; answering with an error", name, task_id, ex)
+            sent = self.send({"task_id": task_id, "result": "error", "error": f"the result is too large to send: {ex}"})
+        if not sent:
             log.error("tasks: could not answer %s %s: the work-queue socket is down (the core fails the "
                       "task on disconnect)", name, task_id)
