@@ -23,7 +23,7 @@ import pytest
 
 from collectors.aws.clients import forget_clients
 from collectors.aws.credentials import forget_cached_credentials
-from collectors.aws.table import KINDS
+from collectors.aws.table import KINDS, fetches
 from hookspecs import Account
 
 from .conftest import collect_into_file, free_port
@@ -143,7 +143,10 @@ def _comparable(value):
 
 def test_the_collect_of_the_estate_has_no_errors(both):
     _, _, collected = both
-    assert collected.progress.errors == []
+    # the shim answers what moto does not implement with 501 NotImplemented, as AWS never would
+    unserved = {f.name for f in fetches() if not all(k.moto for k in f.kinds)}
+    assert [e for e in collected.progress.errors
+            if not ("NotImplemented" in e and any(f"({name})" in e for name in unserved))] == []
     assert collected.result.warning_count == 0, collected.result.warnings
 
 
