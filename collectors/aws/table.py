@@ -11,11 +11,14 @@ from functools import lru_cache
 from typing import Any, Dict, List, Tuple
 
 from collectors.aws.kind import GLOBAL, Get, Json, Kind
-from collectors.aws.resources import (athena, autoscaling, awslambda, beanstalk, cloudwatch, dynamodb, ec2_compute,
-                                      ec2_network, ecr, ecs, efs, eks, elasticache, elb, elbv2, glacier, iam, kinesis,
-                                      kms, opensearch, rds, redshift, route53, s3, sns, sqs)
+from collectors.aws.resources import (acm, apigateway, athena, autoscaling, awsconfig, awslambda, beanstalk,
+                                      cloudformation, cloudfront, cloudtrail, cloudwatch, cognito, dynamodb,
+                                      ec2_compute, ec2_network, ecr, ecs, efs, eks, elasticache, elb, elbv2, glacier,
+                                      iam, kinesis, kms, logs, opensearch, organizations, rds, redshift, route53, s3,
+                                      sagemaker, secretsmanager, service_quotas, sns, sqs, ssm, waf)
 
 KINDS: List[Kind] = [
+    *sagemaker.KINDS,
     *ec2_compute.KINDS,
     *ec2_network.KINDS,
     *autoscaling.KINDS,
@@ -28,7 +31,14 @@ KINDS: List[Kind] = [
     *glacier.KINDS,
     *s3.KINDS,
     *iam.KINDS,
+    *organizations.KINDS,
+    *cognito.KINDS,
+    *secretsmanager.KINDS,
     *route53.KINDS,
+    *cloudfront.KINDS,
+    *acm.KINDS,
+    *waf.KINDS,
+    *apigateway.KINDS,
     *rds.KINDS,
     *dynamodb.KINDS,
     *redshift.KINDS,
@@ -37,6 +47,12 @@ KINDS: List[Kind] = [
     *opensearch.KINDS,
     *awslambda.KINDS,
     *cloudwatch.KINDS,
+    *logs.KINDS,
+    *cloudformation.KINDS,
+    *cloudtrail.KINDS,
+    *awsconfig.KINDS,
+    *service_quotas.KINDS,
+    *ssm.KINDS,
     *eks.KINDS,
     *sqs.KINDS,
     *sns.KINDS,
