@@ -77,6 +77,30 @@ class Account:
     extra: Json = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Command:
+    """A work-queue command a collector offers: the core turns it into a CLI command ``name`` (see protocol
+    memo §3.1) whose tasks reach ``resotoworker_run_command``. The fields are the core's task description:
+    ``args_description`` maps argument names to their help text; ``allowed_on_kind`` restricts the nodes a
+    search may pipe into it; ``expect_node_result`` says the result is the updated node."""
+
+    cloud: str
+    name: str
+    info: str
+    description: str
+    args_description: Json = field(default_factory=dict)
+    allowed_on_kind: Optional[str] = None
+    filter: Json = field(default_factory=dict)
+    expect_node_result: bool = False
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """What a command answered: any JSON-able ``value`` (wrapped, so that a command may answer null)."""
+
+    value: Any
+
+
 class Progress(Protocol):
     """Progress sink handed to ``resotoworker_collect_account``.
 
@@ -146,6 +170,19 @@ def resotoworker_collect_account(cloud: str, config: Json, account: Account, bui
     built so far is discarded, every other account still lands. Report partial problems with
     ``progress.error`` and return normally to keep the rest of the account.
     """
+
+
+@hookspec
+def resotoworker_commands() -> List[Command]:
+    """Declare the collector's work-queue commands (runs in the supervisor; optional). They are registered
+    with the core whether or not the collector is active, as the reference does."""
+
+
+@hookspec(firstresult=True)
+def resotoworker_run_command(command: str, config: Json, args: List[str], node: Optional[Json]) -> Optional[CommandResult]:
+    """Run one task of a command this collector declared; None for another collector's command. ``config``
+    is the collector's section, ``args`` the user's arguments, ``node`` the core's node when a search piped
+    one into the command (None for a direct call). Raise with a clear message to answer with an error."""
 
 
 @hookspec(firstresult=True)

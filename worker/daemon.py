@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import cleanup_plan, notify, spool, tags
+from worker import cleanup_plan, commands, notify, spool, tags
 from worker.cleanup import CleanupError, CleanupRun
 from worker.collect import CollectRun
 from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
@@ -343,10 +343,13 @@ class Daemon:
     def _task_handlers(self) -> List[Dict[str, Any]]:
         """``tag`` per installed cloud, plus a catch-all ``tag`` the core routes to us only when no worker
         has a matching cloud filter (most filter keys win): such a task gets a clear error at once
-        instead of the core's 30 s "No worker for task" timeout."""
-        return [tag_handler(cloud) for cloud in self.registry.names] + [tag_handler(None)]
+        instead of the core's 30 s "No worker for task" timeout. Then the collectors' commands."""
+        return [tag_handler(cloud) for cloud in self.registry.names] + [tag_handler(None)] + \
+            [commands.handler(c) for c in self.registry.commands.values()]
 
     def _run_task(self, name: str, attrs: Dict[str, Any], data: Dict[str, Any]) -> Any:
         if name == "tag":
             return tags.run_tag_task(self.registry, self.store.current, attrs, data)
+        if name in self.registry.commands:
+            return commands.run_command_task(self.registry, self.store.current, name, data)
         raise ValueError(f"this worker has no handler for task {name!r}")

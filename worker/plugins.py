@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Optional
 import pluggy
 
 import hookspecs
-from hookspecs import CollectorInfo
+from hookspecs import CollectorInfo, Command
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,14 @@ class Collectors:
                 log.warning("two collectors declare cloud %r; keeping the first", info.cloud)
                 continue
             self.infos[info.cloud] = info
+        self.commands: Dict[str, Command] = {}
+        for declared in pm.hook.resotoworker_commands():
+            for command in declared or []:
+                if command.name in self.commands or command.name == "tag":
+                    log.warning("command %r of %s is declared twice (or is the tag task); keeping the first",
+                                command.name, command.cloud)
+                    continue
+                self.commands[command.name] = command
 
     @property
     def names(self) -> List[str]:

@@ -89,6 +89,9 @@ class AwsConfig:
     connect_timeout: int = _option(10, "Seconds to wait for a connection to an AWS endpoint.",
                                    {"type": "integer", "minimum": 1})
     read_timeout: int = _option(60, "Seconds to wait for an AWS response.", {"type": "integer", "minimum": 1})
+    command_read_only: bool = _option(
+        False, "The aws work-queue command (`search ... | aws <service> <operation> ...`) runs only operations "
+               "that read: describe, list and get ones.", {"type": "boolean"})
     # ---- kept for stored configs ----------------------------------------------------------------
     fork_process: bool = _option(
         True, "Fork collector process instead of using threads." + COMPAT + "the worker always runs one "

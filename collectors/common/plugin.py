@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
-from hookspecs import Account, Builder, CollectorInfo, Json, Progress, hookimpl
+from hookspecs import Account, Builder, CollectorInfo, Command, CommandResult, Json, Progress, hookimpl
 
 Function = Union[Callable[..., Any], str]  # a function, or its name "package.module:function"
 
@@ -57,10 +57,23 @@ class CloudPlugin:
     delete_tag: Optional[Function] = None
     delete_resource: Optional[Function] = None
     preload: Optional[Function] = None
+    commands: Tuple[Command, ...] = ()
+    run_command: Optional[Function] = None  # (config, command name, args, node or None) -> JSON
 
     @hookimpl
     def resotoworker_collector(self) -> CollectorInfo:
         return self.info()
+
+    @hookimpl
+    def resotoworker_commands(self) -> List[Command]:
+        return list(self.commands)
+
+    @hookimpl
+    def resotoworker_run_command(self, command: str, config: Json, args: List[str],
+                                 node: Optional[Json]) -> Optional[CommandResult]:
+        if self.run_command is None or command not in {c.name for c in self.commands}:
+            return None
+        return CommandResult(resolved(self.run_command)(self.config(config), command, args, node))
 
     @hookimpl
     def resotoworker_preload(self) -> None:
