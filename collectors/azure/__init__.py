@@ -10,7 +10,7 @@ from collectors.azure.accounts import list_accounts
 from collectors.azure.collect import collect_account
 from collectors.azure.config import AzureConfig, config_schema
 from collectors.azure.model import model_kinds
-from collectors.azure.transform import SUBSCRIPTION_KIND
+from collectors.azure.resources.base import SUBSCRIPTION
 from collectors.common.plugin import CloudPlugin
 from hookspecs import CollectorInfo
 
@@ -18,10 +18,10 @@ CLOUD = "azure"
 
 
 def info() -> CollectorInfo:
-    return CollectorInfo(cloud=CLOUD, config_schema=config_schema(), model=model_kinds(),
-                         account_kind=SUBSCRIPTION_KIND,
-                         description="Microsoft Azure: subscriptions, locations, resource groups, virtual machines, "
-                                     "disks and every other resource type (generic kind)")
+    return CollectorInfo(cloud=CLOUD, config_schema=config_schema(), model=model_kinds(), account_kind=SUBSCRIPTION,
+                         description="Microsoft Azure: subscriptions, locations, resource groups, the compute and "
+                                     "network resource types of resoto-plugin-azure, their catalogs and quotas, and "
+                                     "every other resource type (generic kind)")
 
 
 plugin = CloudPlugin(CLOUD, info=info, config=AzureConfig.from_section, list_accounts=list_accounts,

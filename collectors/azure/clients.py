@@ -10,9 +10,10 @@ import threading
 from typing import Any, Dict, List, Tuple
 
 from azure.core.exceptions import HttpResponseError
-from azure.core.pipeline.policies import RetryPolicy
+from azure.core.pipeline.policies import RetryPolicy, SansIOHTTPPolicy
 from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
+from azure.mgmt.core.policies import ARMAutoResourceProviderRegistrationPolicy
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
@@ -66,6 +67,25 @@ class CountingRetryPolicy(RetryPolicy):
             return counts
 
 
+class CountingRequests(SansIOHTTPPolicy):
+    """Counts the requests a client sends (every attempt, retries included), by method, thread-safe: a collect
+    reports how many Resource Manager reads it took."""
+
+    def __init__(self) -> None:
+        self._count_lock = threading.Lock()
+        self._counts: Dict[str, int] = {}
+
+    def on_request(self, request: Any) -> None:
+        method = request.http_request.method
+        with self._count_lock:
+            self._counts[method] = self._counts.get(method, 0) + 1
+
+    def take(self) -> Dict[str, int]:
+        with self._count_lock:
+            counts, self._counts = self._counts, {}
+            return counts
+
+
 def _retry_policy(config: AzureConfig) -> CountingRetryPolicy:
     return CountingRetryPolicy(**client_kwargs(config))  # as the clients' own RetryPolicy(**kwargs)
 
@@ -84,10 +104,28 @@ def take_retries(*clients: Any) -> Dict[str, int]:
     return total
 
 
+def take_requests(client: Any) -> Dict[str, int]:
+    """The requests ``client`` sent since the last call, by method (clients made here only)."""
+    counter = getattr(client, "_resotoworker_requests", None)
+    return counter.take() if counter is not None else {}
+
+
+def _without_provider_registration(client: Any) -> Any:
+    """On an answer ``MissingSubscriptionRegistration`` the SDK registers the resource provider for the
+    subscription (a POST) and polls until it is registered, without end. A collector must neither change the
+    subscription nor wait unbounded: that policy passes the answer on, and the collect reports it."""
+    for policy in getattr(getattr(getattr(client, "_client", None), "_pipeline", None), "_impl_policies", []):
+        if isinstance(policy, ARMAutoResourceProviderRegistrationPolicy):
+            policy.send = lambda request, policy=policy: policy.next.send(request)
+    return client
+
+
 def _with_counting_retries(make_client, config: AzureConfig) -> Any:
     policy = _retry_policy(config)
-    client = make_client(policy)
+    requests = CountingRequests()
+    client = _without_provider_registration(make_client(policy, requests))
     client._resotoworker_retry_policy = policy
+    client._resotoworker_requests = requests
     return client
 
 
@@ -107,14 +145,16 @@ def _settings_key(config: AzureConfig) -> Tuple:
 
 def subscription_client(config: AzureConfig) -> SubscriptionClient:
     return _cached(("subscriptions",) + _settings_key(config), lambda: _with_counting_retries(
-        lambda policy: SubscriptionClient(credential_for(config), retry_policy=policy, **client_kwargs(config)),
+        lambda policy, requests: SubscriptionClient(credential_for(config), retry_policy=policy,
+                                                    per_retry_policies=[requests], **client_kwargs(config)),
         config))
 
 
 def resource_client(config: AzureConfig, subscription_id: str) -> ResourceManagementClient:
     return _cached(("resources", subscription_id) + _settings_key(config), lambda: _with_counting_retries(
-        lambda policy: ResourceManagementClient(credential_for(config), subscription_id, retry_policy=policy,
-                                                **client_kwargs(config)), config))
+        lambda policy, requests: ResourceManagementClient(credential_for(config), subscription_id, retry_policy=policy,
+                                                          per_retry_policies=[requests], **client_kwargs(config)),
+        config))
 
 
 def send(client: Any, method: str, url: str) -> Any:

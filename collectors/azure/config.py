@@ -40,8 +40,19 @@ class AzureConfig:
     exclude_subscriptions: List[str] = _option(
         [], "Subscription ids never to collect.", {"type": "array", "items": {"type": "string"}})
     resources_filter: Optional[str] = _option(
-        None, "OData $filter passed to the resource listing, e.g. \"resourceType eq 'Microsoft.Compute/disks'\" "
-              "(null: every resource).", NULLABLE_STRING)
+        None, "OData $filter passed to the resource listing, e.g. \"resourceType eq 'Microsoft.Compute/disks'\": "
+              "only the resources it returns are collected, without the catalogs and quotas (null: every "
+              "resource).", NULLABLE_STRING)
+    collect_usage_metrics: bool = _option(
+        True, "Read usage figures of virtual machines and disks from Azure Monitor (one call per resource).",
+        {"type": "boolean"})
+    # ---- parallelism ----------------------------------------------------------------------------
+    resource_pool_size: int = _option(
+        16, "Lists (and metrics reads) running at once per subscription.", {"type": "integer", "minimum": 1})
+    resource_pool_tasks_per_namespace: int = _option(
+        8, "Of those, at most this many at once per resource provider namespace (Microsoft.Compute, "
+           "Microsoft.Network, Microsoft.Insights, ...), which throttle on their own.",
+        {"type": "integer", "minimum": 1})
     # ---- retries and waits (azure-core's RetryPolicy is the only retry layer) -----------------
     retry_total: int = _option(
         10, "Retries per Resource Manager call (throttling with Retry-After, 5xx, connection errors).",

@@ -1,16 +1,17 @@
 """``get_*``: the Resource Manager calls of a collect. Each returns plain dicts in the REST shape
-(camelCase, as the service sends them), whatever model classes the installed SDK uses, so that the
-``transform_*`` functions work on plain JSON."""
+(camelCase, as the service sends them), whatever model classes the installed SDK uses, so that shaping
+(``shape``) works on plain JSON."""
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List, Optional
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from collectors.azure.clients import send
 
 Json = Dict[str, Any]
 # what resources.list leaves out unless asked for
 RESOURCE_EXPAND = "createdTime,changedTime,provisioningState"
+METRICS_API_VERSION = "2021-05-01"  # the reference's
 
 
 def rest_json(item: Any) -> Any:
@@ -41,21 +42,32 @@ def get_resources(resource_client: Any, odata_filter: Optional[str] = None) -> L
     return [rest_json(r) for r in resource_client.resources.list(filter=odata_filter, expand=RESOURCE_EXPAND)]
 
 
-def iter_collection(resource_client: Any, url: str) -> Iterator[Json]:
-    """A provider collection (``{"value": [...], "nextLink": ...}``), following ``nextLink``."""
-    while url:
+def iter_pages(resource_client: Any, url: str) -> Iterator[Json]:
+    """The items of a list answer (``{"value": [...], "nextLink": ...}``), following ``nextLink`` to the last page
+    (a next link seen before ends it: a server repeating itself must not keep the collect going)."""
+    seen = set()
+    while url and url not in seen:
+        seen.add(url)
         page = send(resource_client, "GET", url).json()
         yield from page.get("value") or []
         url = page.get("nextLink")
 
 
-def get_provider_collection(resource_client: Any, base_url: str, subscription_id: str, full_type: str,
-                            api_version: str) -> List[Json]:
-    """All resources of one type with their full ``properties`` (which resources.list does not return),
-    e.g. ``Microsoft.Compute/virtualMachines``."""
-    url = (f"{base_url.rstrip('/')}/subscriptions/{quote(subscription_id)}/providers/{full_type}"
-           f"?api-version={quote(api_version)}")
-    return list(iter_collection(resource_client, url))
+def list_url(base_url: str, path: str, api_version: str, query: Optional[Dict[str, str]] = None) -> str:
+    params = {"api-version": api_version, **(query or {})}
+    return f"{base_url.rstrip('/')}{quote(path)}?{urlencode(params, quote_via=quote)}"
+
+
+def get_items(resource_client: Any, base_url: str, path: str, api_version: str,
+              query: Optional[Dict[str, str]] = None) -> List[Json]:
+    """Every item of a list at ``path`` (a provider collection, a catalog), all pages."""
+    return list(iter_pages(resource_client, list_url(base_url, path, api_version, query)))
+
+
+def get_metrics(resource_client: Any, base_url: str, resource_id: str, query: Dict[str, str]) -> Json:
+    """Azure Monitor's metrics of one resource (``query``: metricnames, aggregation, timespan, …)."""
+    url = list_url(base_url, f"{resource_id}/providers/Microsoft.Insights/metrics", METRICS_API_VERSION, query)
+    return send(resource_client, "GET", url).json()
 
 
 def get_provider(resource_client: Any, namespace: str) -> Json:

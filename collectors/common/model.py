@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Tuple, Union
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 DICT_TYPE = re.compile(r"^dictionary\[\s*([^,]+?)\s*,\s*(.+)\]$")
@@ -117,15 +117,25 @@ def sorted_json(value: Any) -> Any:
 
 class Model:
     """Kinds by name, and shaping to them. ``base_kinds`` are known for their property types only (the
-    worker declares them to the core). ``fields`` names, per complex kind, the API field (a dotted path) of
-    the properties whose names are not the field's in snake case."""
+    worker declares them to the core). ``fields`` names, per complex kind, the API field (a path as ``at``
+    reads it) of the properties whose names are not the field's in snake case. ``empty_lists`` says which list
+    properties are ``[]`` when the API says nothing: all of them (True), none (False), or per kind the names.
 
-    def __init__(self, kinds: Iterable[dict], base_kinds: Iterable[dict] = (), empty_lists: bool = True,
-                 fields: Optional[Dict[str, Dict[str, str]]] = None) -> None:
+    Two conventions of an API can be named (both off by default): ``ref_field``, an object standing where the
+    model wants a string is a reference and its value that field (Azure's sub-resources ``{"id": …}``);
+    ``inner``, an object field holding more fields of the same value (Azure's ``properties``), read after the
+    value's own fields."""
+
+    def __init__(self, kinds: Iterable[dict], base_kinds: Iterable[dict] = (),
+                 empty_lists: Union[bool, Dict[str, Iterable[str]]] = True,
+                 fields: Optional[Dict[str, Dict[str, str]]] = None, ref_field: Optional[str] = None,
+                 inner: Optional[str] = None) -> None:
         self.kinds: Dict[str, dict] = {k["fqn"]: k for k in base_kinds}
         self.kinds.update({k["fqn"]: k for k in kinds})
         self.empty_lists = empty_lists
         self.fields = fields or {}
+        self.ref_field = ref_field
+        self.inner = inner
         self._types: Dict[str, Dict[str, str]] = {}
         self._own: Dict[str, Dict[str, str]] = {}
         self._loose: Dict[str, Dict[str, str]] = {}
@@ -165,9 +175,14 @@ class Model:
         return found
 
     def _list_properties(self, kind: str) -> Tuple[str, ...]:
+        """The list properties of ``kind`` that are ``[]`` when the API says nothing."""
         found = self._lists.get(kind)
         if found is None:
-            found = self._lists[kind] = tuple(n for n, t in self.property_types(kind).items() if t.endswith("[]"))
+            if isinstance(self.empty_lists, dict):
+                found = tuple(self.empty_lists.get(kind) or ())
+            else:
+                found = tuple(n for n, t in self.property_types(kind).items() if t.endswith("[]"))
+            self._lists[kind] = found
         return found
 
     def derived(self, item: Dict[str, Any], kind: str, prefix: str = "") -> Dict[str, Any]:
@@ -255,6 +270,8 @@ class Model:
         if type_name in STRING_TYPES:
             if isinstance(value, datetime):
                 return utc_text(value)
+            if self.ref_field and isinstance(value, dict) and value.get(self.ref_field) is not None:
+                return str(value[self.ref_field])
             if isinstance(value, (dict, list, tuple)):
                 return json.dumps(plain(value), sort_keys=True)
             return str(value)
@@ -289,16 +306,18 @@ class Model:
                       path: str = "") -> Optional[dict]:
         """An API dict (CamelCase keys) as the complex kind ``kind`` (snake_case properties); None when
         none of its fields is known."""
+        if not value:
+            return None
         props = self.property_types(kind)
         names = self._by_loose_name(kind)
         out: Dict[str, Any] = {}
         fields = self.fields.get(kind)
         if fields:
-            for name, path in fields.items():
-                shaped = self._shape_or_report(_at(value, path), props[name], problems, f"{path}.{name}")
+            for name, field_path in fields.items():
+                shaped = self._shape_or_report(at(value, field_path), props[name], problems, f"{path}.{name}")
                 if shaped is not None:
                     out[name] = shaped
-        for key, item in value.items():
+        for key, item in self._fields_of(value):
             name = key if key in props else names.get(loose(key))
             if name is None or item is None or name in out or (fields and name in fields):
                 continue
@@ -313,10 +332,32 @@ class Model:
         return out
 
 
-def _at(value: Any, path: str) -> Any:
+    def _fields_of(self, value: dict) -> Iterable[Tuple[str, Any]]:
+        """The value's fields, then (with ``inner``) those of its inner object that it does not have itself."""
+        yield from value.items()
+        nested = value.get(self.inner) if self.inner else None
+        if isinstance(nested, dict):
+            yield from ((k, v) for k, v in nested.items() if k not in value)
+
+
+def at(value: Any, path: str) -> Any:
+    """The value at ``path`` in nested dicts: ``a.b`` walks dicts, ``a[].b`` each item of the list ``a`` (the
+    result is then a list, without the items that have nothing there); None when there is nothing."""
+    found, listed = [value], False
     for step in path.split("."):
-        value = value.get(step) if isinstance(value, dict) else None
-    return value
+        each = step.endswith("[]")
+        key = step[:-2] if each else step
+        nxt: List[Any] = []
+        for item in found:
+            item = item.get(key) if isinstance(item, dict) else None
+            if each:
+                nxt.extend(item if isinstance(item, (list, tuple)) else [])
+            elif item is not None:
+                nxt.append(item)
+        found, listed = nxt, listed or each
+    if listed:
+        return found
+    return found[0] if found else None
 
 
 def _datetime(value: Any) -> str:
@@ -337,3 +378,48 @@ def _sample(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
+
+
+# ---- making a collector's model file ----------------------------------------------------------------
+
+TYPE_PARTS = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+
+
+def referenced_kinds(kind: dict) -> set:
+    """The kinds ``kind`` names: its bases, the kinds in its property types, its successor kinds."""
+    names = set(kind.get("bases") or [])
+    for prop in kind.get("properties") or []:
+        names.update(TYPE_PARTS.findall(prop["kind"]))
+    for successors in (kind.get("successor_kinds") or {}).values():
+        names.update(successors)
+    return names
+
+
+def reached_kinds(by_name: Dict[str, dict], roots: Iterable[str]) -> List[str]:
+    """Every kind reachable from ``roots`` through bases, property types and successor kinds (the core wants
+    each of them defined), sorted."""
+    seen: set = set()
+    todo = list(roots)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in by_name:
+            continue
+        seen.add(name)
+        todo.extend(referenced_kinds(by_name[name]))
+    return sorted(seen)
+
+
+def write_or_check(path: Any, text: str, check: bool, command: str) -> int:
+    """Write a generated file, or (``check``) say whether it is current: 0 when it is (or was written), 1 and a
+    line naming ``command`` when it is stale."""
+    from pathlib import Path
+
+    target = Path(path)
+    if check:
+        if (target.read_text() if target.exists() else "") != text:
+            print(f"{target} is not current: run {command}")
+            return 1
+        return 0
+    target.write_text(text)
+    print(f"wrote {target}")
+    return 0

@@ -1,21 +1,27 @@
 """A local Azure Resource Manager over HTTPS (aiohttp in a thread, certificate from a trustme CA): the
 REST shapes the SDK clients use, with state the tests set up and inspect.
 
-Served (paths compared case-insensitively, as ARM does):
-  GET    /subscriptions                                    paged via nextLink
+Served (paths compared case-insensitively, as ARM does; lists paged by ``nextLink`` with ``$skipToken``):
+  GET    /subscriptions                                    paged
   GET    /subscriptions/{s}/locations
   GET    /subscriptions/{s}/resourcegroups                 paged
   DELETE /subscriptions/{s}/resourcegroups/{g}             202 + Location
   GET    /subscriptions/{s}/resources                      paged, $filter (resourceType/resourceGroup/location eq),
                                                            $expand (createdTime, changedTime, provisioningState)
   GET    /subscriptions/{s}/providers/{ns}                 provider document (api versions)
-  GET    /subscriptions/{s}/providers/{ns}/{type}          provider collection with properties, paged
-  DELETE {resource id}?api-version=<the type's>            202 + Location, polled until done
+  GET    /subscriptions/{s}/providers/{ns}/{type}          provider collection of any type with its documents,
+                                                           paged, api-version checked against the provider;
+                                                           ``statusOnly=true`` on virtualMachines: instance views
+  GET    any other list path a test registered             catalogs (per subscription, per location, tenant-wide)
+  GET    {resource id}/providers/Microsoft.Insights/metrics  figures for each metric name asked for
+  DELETE {resource id}?api-version=<the type's>            202 + Location, polled until done (child resources such
+                                                           as subnets are removed from their parent's document)
   GET    /subscriptions/{s}/providers/Microsoft.Resources/operationResults/{op}
   GET/PUT/PATCH {scope}/providers/Microsoft.Resources/tags/default
-Faults: a bearer token is required (401), ``forbidden`` subscriptions answer 403, every
+Faults: a bearer token is required (401), ``forbidden`` subscriptions answer 403, ``refused_types`` answer their
+collection with a status and error code (403 AuthorizationFailed, 409 MissingSubscriptionRegistration, …), every
 ``throttle_every``-th request answers 429 with Retry-After, ``locked`` resources refuse deletion (409),
-``fail_on_poll`` resources fail their delete operation while it is polled.
+``fail_on_poll`` resources fail their delete operation while it is polled. ``latency`` delays every answer.
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ SDK_API_VERSION = "2025-04-01"
 LISTING_FIELDS = ("id", "name", "type", "location", "tags", "sku", "kind", "managedBy", "identity", "plan")
 EXPANDABLE = {"createdtime": "createdTime", "changedtime": "changedTime", "provisioningstate": "provisioningState"}
 TAGS_SUFFIX = "/providers/microsoft.resources/tags/default"
+METRICS_SUFFIX = "/providers/microsoft.insights/metrics"
 
 
 @dataclass
@@ -46,6 +53,8 @@ class Subscription:
     groups: Dict[str, Json] = field(default_factory=dict)  # lower name -> group
     resources: Dict[str, Json] = field(default_factory=dict)  # lower id -> full document
     tags: Dict[str, str] = field(default_factory=dict)
+    catalogs: Dict[str, List[Json]] = field(default_factory=dict)  # lower path -> items
+    instance_views: Dict[str, Json] = field(default_factory=dict)  # lower VM id -> its instance view
 
 
 @dataclass
@@ -63,6 +72,9 @@ class ArmState:
         self.subscriptions: Dict[str, Subscription] = {}
         self.providers: Dict[str, Json] = {}  # lower namespace -> provider document
         self.forbidden: Set[str] = set()
+        self.refused_types: Dict[str, tuple] = {}  # lower full type -> (status, error code)
+        self.tenant_catalogs: Dict[str, List[Json]] = {}  # lower path -> items
+        self.latency = 0.0
         self.locked: Set[str] = set()
         self.fail_on_poll: Set[str] = set()
         self.throttle_every = 0
@@ -102,6 +114,19 @@ class ArmState:
         self.subscriptions[sub_id.lower()].resources[doc["id"].lower()] = doc
         return doc
 
+    def add_document(self, sub_id: str, doc: Json) -> Json:
+        """A resource as its provider collection sends it (the listing shows its common fields)."""
+        self.subscriptions[sub_id.lower()].resources[doc["id"].lower()] = doc
+        return doc
+
+    def add_catalog(self, path: str, items: List[Json]) -> None:
+        """Items listed at ``path`` (``/subscriptions/{s}/…`` or tenant-wide ``/providers/…``)."""
+        parts = path.lower().split("/")
+        if parts[1] == "subscriptions":
+            self.subscriptions[parts[2]].catalogs[path.lower()] = list(items)
+        else:
+            self.tenant_catalogs[path.lower()] = list(items)
+
     def add_provider(self, namespace: str, types: Dict[str, List[str]]) -> None:
         self.providers[namespace.lower()] = {
             "id": f"/providers/{namespace}", "namespace": namespace, "registrationState": "Registered",
@@ -110,7 +135,9 @@ class ArmState:
 
     def resource(self, resource_id: str) -> Optional[Json]:
         sub = self.subscriptions.get(resource_id.split("/")[2].lower())
-        return sub.resources.get(resource_id.lower()) if sub else None
+        if sub is None:
+            return None
+        return sub.resources.get(resource_id.lower()) or ArmApp._child(sub, resource_id.lower())
 
     def requests(self, method: str, contains: str = "") -> List[tuple]:
         return [r for r in self.log if r[0] == method and contains.lower() in r[1].lower()]
@@ -129,6 +156,8 @@ class ArmApp:
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
+        if self.state.latency:
+            await asyncio.sleep(self.state.latency)
         with self.state.lock:
             response = self._handle(request, json.loads(body) if body else None)
             self.state.log.append((request.method, request.path, dict(request.query), response.status))
@@ -152,12 +181,18 @@ class ArmApp:
         if lower == "/subscriptions" and method == "GET":
             return self._page(request, [s.raw for s in st.subscriptions.values()])
         if not match:
+            if method == "GET" and lower in st.tenant_catalogs:
+                return self._page(request, st.tenant_catalogs[lower])
             return _error(404, "NotFound", f"no route {method} {path}")
         sub = st.subscriptions.get(match.group(1))
         if sub is None:
             return _error(404, "SubscriptionNotFound", f"The subscription '{parts[2]}' could not be found.")
         if lower.endswith(TAGS_SUFFIX):
             return self._tags(method, path[: -len(TAGS_SUFFIX)], sub, body)
+        if lower.endswith(METRICS_SUFFIX) and method == "GET":
+            return self._metrics(request, sub, lower[: -len(METRICS_SUFFIX)])
+        if method == "GET" and lower in sub.catalogs:
+            return self._page(request, sub.catalogs[lower])
         rest = lower.split("/")[3:]
         if rest == ["locations"] and method == "GET":
             return web.json_response({"value": sub.locations})
@@ -185,12 +220,12 @@ class ArmApp:
     # ---- listings ------------------------------------------------------------------------------
 
     def _page(self, request: web.Request, items: List[Json], transform=lambda x: x) -> web.Response:
-        skip = int(request.query.get("$skiptoken", "0"))
+        skip = int(request.query.get("$skipToken", "0"))
         size = self.state.page_size
         page = {"value": [transform(copy.deepcopy(i)) for i in items[skip: skip + size]]}
         if skip + size < len(items):
-            query = {k: v for k, v in request.query.items() if k != "$skiptoken"}
-            query["$skiptoken"] = str(skip + size)
+            query = {k: v for k, v in request.query.items() if k != "$skipToken"}
+            query["$skipToken"] = str(skip + size)
             page["nextLink"] = f"{self.base}{request.path}?{urlencode(query)}"
         return web.json_response(page)
 
@@ -225,12 +260,39 @@ class ArmApp:
         return []
 
     def _collection(self, request: web.Request, sub: Subscription, namespace: str, resource_type: str) -> web.Response:
+        full = f"{namespace}/{resource_type}".lower()
+        if full in self.state.refused_types:
+            status, code = self.state.refused_types[full]
+            return _error(status, code, f"The client may not read '{namespace}/{resource_type}' "
+                                        f"(subscription '{sub.raw['subscriptionId']}').")
         if request.query.get("api-version") not in self._api_versions(namespace, resource_type):
             return _error(400, "NoRegisteredProviderFound", f"No registered resource provider found for api version "
                                                             f"'{request.query.get('api-version')}'.")
-        full = f"{namespace}/{resource_type}".lower()
         docs = [d for d in sub.resources.values() if d["type"].lower() == full]
+        if request.query.get("statusOnly", "").lower() == "true":
+            return self._page(request, docs, lambda d: {
+                "id": d["id"], "name": d["name"], "type": d["type"], "location": d.get("location"),
+                "properties": {"instanceView": sub.instance_views.get(d["id"].lower(), {})}})
         return self._page(request, docs, lambda d: {k: v for k, v in d.items() if k not in EXPANDABLE.values()})
+
+    def _metrics(self, request: web.Request, sub: Subscription, resource_id: str) -> web.Response:
+        """One timeseries per metric asked for: two datapoints, figures from the metric name's length (so a test
+        can tell them apart and recompute them)."""
+        if resource_id not in sub.resources:
+            return _error(404, "ResourceNotFound", f"The resource '{resource_id}' was not found.")
+        if "microsoft.insights/metrics" in self.state.refused_types:
+            status, code = self.state.refused_types["microsoft.insights/metrics"]
+            return _error(status, code, f"The client may not read the metrics of '{resource_id}'.")
+        aggregations = [a for a in request.query.get("aggregation", "").split(",") if a]
+        value = []
+        for name in [n for n in request.query.get("metricnames", "").split(",") if n]:
+            points = [{"timeStamp": f"2024-01-01T0{i}:00:00Z", **{a: float(len(name) + i) for a in aggregations}}
+                      for i in range(2)]
+            value.append({"id": f"{sub.resources[resource_id]['id']}/providers/Microsoft.Insights/metrics/{name}",
+                          "type": "Microsoft.Insights/metrics", "name": {"value": name, "localizedValue": name},
+                          "unit": "Count", "timeseries": [{"metadatavalues": [], "data": points}]})
+        return web.json_response({"cost": 0, "timespan": request.query.get("timespan"), "interval": "PT1H",
+                                  "namespace": request.query.get("metricNamespace"), "value": value})
 
     # ---- tags ----------------------------------------------------------------------------------
 
@@ -273,7 +335,7 @@ class ArmApp:
     # ---- deletes as long-running operations ----------------------------------------------------
 
     def _delete_resource(self, request: web.Request, sub: Subscription, lower: str) -> web.Response:
-        doc = sub.resources.get(lower)
+        doc = sub.resources.get(lower) or self._child(sub, lower)
         if doc is None:
             return web.Response(status=204)
         namespace, resource_type = doc["type"].split("/", 1)
@@ -285,6 +347,17 @@ class ArmApp:
             return _error(409, "ScopeLocked", f"The scope '{doc['id']}' cannot perform delete operation because "
                                               f"following scope(s) are locked.")
         return self._start_delete(sub, lower, fail=lower in self.state.fail_on_poll)
+
+    @staticmethod
+    def _child(sub: Subscription, lower: str) -> Optional[Json]:
+        """A child resource inside its parent's document (a subnet in its virtual network)."""
+        parent = sub.resources.get(lower.rsplit("/", 2)[0])
+        for children in ((parent or {}).get("properties") or {}).values():
+            if isinstance(children, list):
+                for child in children:
+                    if isinstance(child, dict) and str(child.get("id", "")).lower() == lower:
+                        return child
+        return None
 
     def _start_delete(self, sub: Subscription, target: str, fail: bool = False) -> web.Response:
         op = f"op-{next(self.state._ops)}"
@@ -312,8 +385,14 @@ class ArmApp:
             sub.groups.pop(group, None)
             for rid in [r for r in sub.resources if r.split("/")[4] == group]:
                 del sub.resources[rid]
+        elif op.target in sub.resources:
+            sub.resources.pop(op.target)
         else:
-            sub.resources.pop(op.target, None)
+            parent = sub.resources.get(op.target.rsplit("/", 2)[0]) or {}
+            for key, children in (parent.get("properties") or {}).items():
+                if isinstance(children, list):
+                    parent["properties"][key] = [c for c in children if not isinstance(c, dict)
+                                                 or str(c.get("id", "")).lower() != op.target]
         return web.Response(status=200)
 
 

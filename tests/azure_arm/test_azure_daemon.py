@@ -1,10 +1,10 @@
-"""The Azure collector through the real daemon (forked children) and the core double: three
-subscriptions land and pass resotocore's own checks, a forbidden one is reported, tag tasks change the
-Resource Manager's state."""
+"""The Azure collector through the real daemon (forked children) and the core double: three subscriptions with
+every kind land and pass resotocore's own checks, a forbidden one is reported, tag tasks change the Resource
+Manager's state, marked resources are deleted in dependency order."""
 import pytest
 from core_double import CoreDouble
 
-from azure_arm.arm_estate import SUB_A, SUB_B, SUBSCRIPTIONS, disk_id
+from azure_arm.arm_estate import SUB_A, SUB_B, SUBSCRIPTIONS, collected_kinds, disk_id
 from worker.model import graph_model
 from worker.plugins import collectors
 
@@ -36,9 +36,9 @@ def test_three_subscriptions_land_and_the_real_core_accepts_them(arm, section, c
     assert reply["kind"] == "action_done"
     assert len(core.merges) == 3 and all(m.ok for m in core.merges), [m.error for m in core.merges]
     subs = sorted(n["reported"]["id"] for n in core.nodes().values() if n["reported"]["kind"] == "azure_subscription")
-    assert subs == sorted(SUBSCRIPTIONS)
+    assert subs == sorted(f"/subscriptions/{s}" for s in SUBSCRIPTIONS)
     kinds = {n["reported"]["kind"] for n in core.nodes().values()}
-    assert {"azure_resource_group", "azure_virtual_machine", "azure_disk"} <= kinds
+    assert kinds >= set(collected_kinds())
     result = real_core(graph_model(collectors().model(["azure"])), [m.lines for m in core.merges])
     assert result["model_error"] is None and all(u["ok"] for u in result["uploads"])
 
