@@ -408,6 +408,8 @@ class SubscriptionCollector:
         parent = self.location_node_ids[location] if location else self.account_node
         entry.node_id = self.builder.add_node(reported, region=entry.region, parent=parent, metadata=made.metadata,
                                               usage=entry.usage)
+        # the document is in the spool now: the edge pass needs its id only (a child never holds its graph)
+        made.reported, made.metadata, entry.usage = {"id": reported["id"], "kind": reported["kind"]}, {}, None
         rid = reported["id"].lower()
         group = parse_arm_id(rid).resource_group
         if rid in self.listed and group and group.lower() in self.groups:

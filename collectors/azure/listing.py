@@ -12,6 +12,7 @@ Json = Dict[str, Any]
 # what resources.list leaves out unless asked for
 RESOURCE_EXPAND = "createdTime,changedTime,provisioningState"
 METRICS_API_VERSION = "2021-05-01"  # the reference's
+MAX_PAGES = 10_000  # of one list: ten million items at ARM's page sizes
 
 
 def rest_json(item: Any) -> Any:
@@ -43,10 +44,12 @@ def get_resources(resource_client: Any, odata_filter: Optional[str] = None) -> L
 
 
 def iter_pages(resource_client: Any, url: str) -> Iterator[Json]:
-    """The items of a list answer (``{"value": [...], "nextLink": ...}``), following ``nextLink`` to the last page
-    (a next link seen before ends it: a server repeating itself must not keep the collect going)."""
+    """The items of a list answer (``{"value": [...], "nextLink": ...}``), following ``nextLink`` to the last page.
+    A server repeating a next link, or sending more than ``MAX_PAGES``, must not keep the collect going."""
     seen = set()
     while url and url not in seen:
+        if len(seen) >= MAX_PAGES:
+            raise RuntimeError(f"more than {MAX_PAGES} pages at {url.split('?')[0]}")
         seen.add(url)
         page = send(resource_client, "GET", url).json()
         yield from page.get("value") or []
