@@ -1,13 +1,11 @@
 """The Azure collector: ``plugin`` is its pluggy plugin (entry point ``azure = collectors.azure:plugin``).
 
-Every hook answers for ``cloud == "azure"`` only. See README.md for the config keys, the graph it draws and
-how to point it at another endpoint.
+Every hook answers for ``cloud == "azure"`` only. See README.md for the kinds collected, the config keys and
+how to point it at another endpoint. Nothing here imports the Azure SDK: the hooks name their functions,
+imported where they run (the supervisor never needs the SDK); the fork server preloads them for the children.
 """
 from __future__ import annotations
 
-from collectors.azure import mutate
-from collectors.azure.accounts import list_accounts
-from collectors.azure.collect import collect_account
 from collectors.azure.config import AzureConfig, config_schema
 from collectors.azure.model import model_kinds
 from collectors.azure.resources.base import SUBSCRIPTION
@@ -19,11 +17,21 @@ CLOUD = "azure"
 
 def info() -> CollectorInfo:
     return CollectorInfo(cloud=CLOUD, config_schema=config_schema(), model=model_kinds(), account_kind=SUBSCRIPTION,
-                         description="Microsoft Azure: subscriptions, locations, resource groups, the compute and "
-                                     "network resource types of resoto-plugin-azure, their catalogs and quotas, and "
-                                     "every other resource type (generic kind)")
+                         description="Microsoft Azure: every kind of the reference collector (compute, network, "
+                                     "their catalogs and quotas; see the kinds table of collectors/azure/README.md), "
+                                     "and every other resource type as a generic kind")
 
 
-plugin = CloudPlugin(CLOUD, info=info, config=AzureConfig.from_section, list_accounts=list_accounts,
-                     collect_account=collect_account, update_tag=mutate.update_tag, delete_tag=mutate.delete_tag,
-                     delete_resource=mutate.delete_resource)
+def preload() -> None:
+    """In the fork server: the SDK, the collect and tag modules, the model, so that children share them."""
+    from collectors.azure import collect, mutate  # noqa: F401  (imported to be shared)
+    from collectors.azure.model import model
+
+    model()
+
+
+plugin = CloudPlugin(CLOUD, info=info, config=AzureConfig.from_section,
+                     list_accounts="collectors.azure.accounts:list_accounts",
+                     collect_account="collectors.azure.collect:collect_account",
+                     update_tag="collectors.azure.mutate:update_tag", delete_tag="collectors.azure.mutate:delete_tag",
+                     delete_resource="collectors.azure.mutate:delete_resource", preload=preload)

@@ -275,15 +275,13 @@ class SubscriptionCollector:
         limits = Limits(self.config.resource_pool_tasks_per_namespace)
         workers = max(1, self.config.resource_pool_size)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"azure-{self.subscription_id[:8]}") as pool:
-            self.submit = lambda task: pool.submit(self.call, limits, task)
-            pending: Dict[Future, Task] = {self.submit(t): t for t in tasks}
+            pending: Dict[Future, Task] = {pool.submit(self.call, limits, t): t for t in tasks}
             try:
                 while pending:
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
-                        task = pending.pop(future)
-                        for more in self.add_result(task, future):
-                            pending[self.submit(more)] = more
+                        for more in self.add_result(pending.pop(future), future):
+                            pending[pool.submit(self.call, limits, more)] = more
             except BaseException:
                 for future in pending:
                     future.cancel()
@@ -379,11 +377,12 @@ class SubscriptionCollector:
         if held is None:
             return
         entry, reported = held
-        if what == "status" or (self.statuses is not None and "status" in entry.waiting):
+        if "status" in entry.waiting and self.statuses is not None:  # the power states are in ({}: they failed)
             entry.waiting.discard("status")
             if self.statuses:
                 reported["instance_status"] = self.statuses.get(key, "unknown")
-        entry.waiting.discard(what or "")
+        if what is not None:
+            entry.waiting.discard(what)
         if not entry.waiting:
             del self.held[key]
             self.write(entry, reported)
@@ -490,7 +489,6 @@ class SubscriptionCollector:
             gets = requests.get("GET", 0) + take_requests(subscription_client(self.config)).get("GET", 0)
         except Exception:  # counting must never fail or mask the collect
             return
-        self.reads = gets
         log.info(f"azure subscription {self.subscription_id}: {len(self.entries)} resources from {gets} Resource "
                  f"Manager reads in {time.monotonic() - started:.1f}s")
 

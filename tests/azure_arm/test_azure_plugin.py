@@ -53,6 +53,16 @@ def test_static_token_needs_no_azure_identity():
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
 
 
+def test_the_supervisor_never_imports_the_azure_sdk():
+    code = ("import sys\n"
+            "import collectors.azure\n"
+            "collectors.azure.plugin.resotoworker_collector()\n"
+            "assert not [m for m in sys.modules if m.startswith('azure')], 'the Azure SDK was imported'\n"
+            "collectors.azure.plugin.resotoworker_preload()\n"
+            "assert 'azure.mgmt.resource' in sys.modules and 'collectors.azure.collect' in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, timeout=60)
+
+
 def test_credential_choice():
     assert isinstance(credential_for(AzureConfig(static_token="t")), StaticTokenCredential)
     principal = credential_for(AzureConfig(tenant_id="t", client_id="c", client_secret="s"))
