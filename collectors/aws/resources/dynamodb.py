@@ -1,14 +1,17 @@
-"""DynamoDB tables."""
+"""DynamoDB tables, and global tables (version 2017.11.29; once per account, as the reference)."""
 from __future__ import annotations
 
 from typing import List, Optional
 
-from collectors.aws.kind import Client, Json, Kind, by_arn, call, tagging, uses
+from collectors.aws.kind import GLOBAL, Client, Json, Kind, by_arn, call, tagging, uses
 from collectors.aws.resources.base import for_each, optional, paginate
 
 TABLE = "aws_dynamodb_table"
+GLOBAL_TABLE = "aws_dynamodb_global_table"
 KMS_KEY = "aws_kms_key"
 GONE = {"ResourceNotFoundException"}  # deleted since it was listed
+GLOBAL_TABLE_GONE = {"GlobalTableNotFoundException"}
+NO_GLOBAL_TABLE_TAGS = GONE | {"ValidationException"}  # AWS keeps the tags on the replicas' tables
 
 
 def _tags(ddb: Client, arn: str) -> list:
@@ -46,6 +49,41 @@ def table_id(item: Json) -> Optional[str]:
     return item.get("TableId") or item.get("TableName")
 
 
+def _global_table(ddb: Client, name: str) -> Optional[Json]:
+    table = (optional(ddb.describe_global_table, GLOBAL_TABLE_GONE, GlobalTableName=name) or {}).get(
+        "GlobalTableDescription")
+    if table:
+        table["Tags"] = optional(_tags, NO_GLOBAL_TABLE_TAGS, ddb=ddb, arn=table["GlobalTableArn"]) or []
+    return table
+
+
+def get_global_tables(ddb: Client) -> List[Json]:
+    """Global tables, each described and with its tags (two detail calls per table)."""
+    names: List[str] = []
+    params: Json = {}
+    while True:  # ListGlobalTables pages by the last name and has no paginator
+        page = ddb.list_global_tables(**params)
+        names += [t["GlobalTableName"] for t in page.get("GlobalTables") or [] if t.get("GlobalTableName")]
+        if not page.get("LastEvaluatedGlobalTableName"):
+            break
+        params["ExclusiveStartGlobalTableName"] = page["LastEvaluatedGlobalTableName"]
+    return [table for table in for_each(names, lambda name: _global_table(ddb, name)) if table]
+
+
+def replica_keys(item: Json) -> List[str]:
+    """The replicas' KMS keys as key ARNs: the table sits in the global region and its keys in the replicas'
+    regions, where a bare key id would not be found."""
+    arn = (item.get("GlobalTableArn") or "").split(":")
+    found = set()
+    for replica in item.get("ReplicationGroup") or []:
+        key = replica.get("KMSMasterKeyId")
+        if key and not key.startswith("arn:") and len(arn) > 4 and replica.get("RegionName"):
+            key = f"arn:{arn[1]}:kms:{replica['RegionName']}:{arn[4]}:key/{key}"
+        if key:
+            found.add(key)
+    return sorted(found)
+
+
 KINDS = [
     Kind(TABLE, "dynamodb", get_tables, id=table_id, name_of="TableName", arn="TableArn", prefix="dynamodb_",
          props={"ctime": "CreationDateTime"},
@@ -55,3 +93,12 @@ KINDS = [
          tags=tagging("Tags", "tag_resource", "untag_resource", by_arn("ResourceArn")),
          delete=call("delete_table", TableName="name")),
 ]
+
+# Not in the table yet: moto does not serve ListGlobalTables (it answers 500), so every collect of the tests' moto
+# world would report the global tables failed until their endpoint answers it from tests/aws/recorded/ (then:
+# KINDS.append it). Deleting one deletes its replica table in the global region, as the reference does.
+GLOBAL_TABLES = Kind(
+    GLOBAL_TABLE, "dynamodb", get_global_tables, id="GlobalTableName", arn="GlobalTableArn", scope=GLOBAL,
+    prefix="dynamodb_", props={"ctime": "CreationDateTime"}, edges=(uses(KMS_KEY, replica_keys),),
+    tags=tagging("Tags", "tag_resource", "untag_resource", by_arn("ResourceArn")),
+    delete=call("delete_table", TableName="name"), moto=False)

@@ -1,20 +1,26 @@
-"""RDS database instances and their snapshots."""
+"""RDS database instances and clusters, and their snapshots."""
 from __future__ import annotations
 
 from typing import List, Optional
 
-from collectors.aws.kind import Client, Json, Kind, by_arn, call, inside, seen_by, tagging, uses
+from collectors.aws.kind import (Client, Json, Kind, Tagging, by_arn, call, holds, inside, points_at, seen_by,
+                                 tag_value, tagging, uses)
 from collectors.aws.metrics import Activity
 from collectors.aws.resources.base import for_each, optional, paginate
 
 DB_INSTANCE = "aws_rds_instance"
 DB_SNAPSHOT = "aws_rds_snapshot"
+DB_CLUSTER = "aws_rds_cluster"
+DB_CLUSTER_SNAPSHOT = "aws_rds_cluster_snapshot"
+KINESIS_STREAM = "aws_kinesis_stream"
 VPC = "aws_vpc"
 SUBNET = "aws_ec2_subnet"
 SECURITY_GROUP = "aws_ec2_security_group"
 KMS_KEY = "aws_kms_key"
 # snapshot attributes are a detail: a snapshot gone since it was listed, or not readable, keeps its node
 ATTRIBUTES_UNAVAILABLE = {"DBSnapshotNotFound", "InvalidDBSnapshotState", "AccessDenied", "AccessDeniedException"}
+CLUSTER_ATTRIBUTES_UNAVAILABLE = {"DBClusterSnapshotNotFoundFault", "InvalidDBClusterSnapshotStateFault",
+                                  "AccessDenied", "AccessDeniedException"}
 
 
 def get_db_instances(rds: Client) -> List[Json]:
@@ -31,6 +37,24 @@ def _attributes(rds: Client, snapshot: Json) -> Optional[List[Json]]:
 def get_db_snapshots(rds: Client) -> List[Json]:
     snapshots = paginate(rds, "describe_db_snapshots", "DBSnapshots")
     for snapshot, attributes in zip(snapshots, for_each(snapshots, lambda s: _attributes(rds, s))):
+        snapshot["Attributes"] = attributes
+    return snapshots
+
+
+def get_db_clusters(rds: Client) -> List[Json]:
+    # TagList comes with every cluster
+    return paginate(rds, "describe_db_clusters", "DBClusters")
+
+
+def _cluster_attributes(rds: Client, snapshot: Json) -> Optional[List[Json]]:
+    found = optional(rds.describe_db_cluster_snapshot_attributes, CLUSTER_ATTRIBUTES_UNAVAILABLE,
+                     DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"]) or {}
+    return (found.get("DBClusterSnapshotAttributesResult") or {}).get("DBClusterSnapshotAttributes")
+
+
+def get_db_cluster_snapshots(rds: Client) -> List[Json]:
+    snapshots = paginate(rds, "describe_db_cluster_snapshots", "DBClusterSnapshots")
+    for snapshot, attributes in zip(snapshots, for_each(snapshots, lambda s: _cluster_attributes(rds, s))):
         snapshot["Attributes"] = attributes
     return snapshots
 
@@ -80,4 +104,26 @@ KINDS = [
                 "rds_attributes": lambda item: _pairs(item.get("Attributes"), "AttributeName", "AttributeValues")},
          edges=(seen_by(DB_INSTANCE, "DBInstanceIdentifier"), seen_by(VPC, "VpcId")),
          tags=RDS_TAGS),
+    # instance_type and volume_size: the reference sends its defaults ("" and 0; the storage is in
+    # rds_allocated_storage)
+    Kind(DB_CLUSTER, "rds", get_db_clusters, id="DBClusterIdentifier", arn="DBClusterArn", prefix="rds_",
+         props={"ctime": "ClusterCreateTime", "db_type": "Engine", "db_status": "Status",
+                "db_endpoint": lambda item: f"{item['Endpoint']}:{item.get('Port')}" if item.get("Endpoint") else None,
+                "db_version": "EngineVersion", "db_publicly_accessible": "PubliclyAccessible", "volume_iops": "Iops",
+                "volume_encrypted": "StorageEncrypted", "instance_type": lambda _: "", "volume_size": lambda _: 0,
+                "rds_db_subnet_group_name": "DBSubnetGroup",
+                "rds_cluster_pending_modified_values": "PendingModifiedValues"},
+         edges=(points_at(KMS_KEY, "KmsKeyId"), holds(DB_INSTANCE, "DBClusterMembers[].DBInstanceIdentifier"),
+                inside(SECURITY_GROUP, "VpcSecurityGroups[].VpcSecurityGroupId"),
+                points_at(KINESIS_STREAM, "ActivityStreamKinesisStreamName")),
+         tags=RDS_TAGS,
+         delete=call("delete_db_cluster", DBClusterIdentifier="id", SkipFinalSnapshot=lambda _: True)),
+    # no ARN in the reference's reading (rds_db_cluster_snapshot_arn holds it): its ARN comes from the template
+    # and the name; it neither tags nor deletes cluster snapshots
+    Kind(DB_CLUSTER_SNAPSHOT, "rds", get_db_cluster_snapshots, id="DBClusterSnapshotIdentifier",
+         name_of=tag_value("Name", "TagList"), prefix="rds_",
+         props={"ctime": "SnapshotCreateTime",
+                "rds_attributes": lambda item: _pairs(item.get("Attributes"), "AttributeName", "AttributeValues")},
+         edges=(seen_by(DB_CLUSTER, "DBClusterIdentifier"), seen_by(VPC, "VpcId"), points_at(KMS_KEY, "KmsKeyId")),
+         tags=Tagging("TagList")),
 ]
