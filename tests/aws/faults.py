@@ -28,22 +28,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Dict, Iterable, Optional, Set, Tuple
 from urllib.parse import parse_qs, urlparse
 
-from .recorded import Recorded
+from .recorded import Recorded, protocol_of_service
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 ACCESS_KEY_ID = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
 
-# signing name → wire protocol where the request does not say (JSON and CBOR requests say so themselves)
-PROTOCOLS = {"ec2": "ec2", "s3": "rest-xml", "lambda": "rest-json", "eks": "rest-json"}
-
-
 def protocol_of(service: str, headers) -> str:
+    """The wire protocol of a request: JSON and CBOR requests say so themselves; the others speak what
+    botocore's description of the service says."""
     content_type = headers.get("Content-Type") or ""
     if headers.get("smithy-protocol") == "rpc-v2-cbor" or "cbor" in content_type:
         return "cbor"
     if "x-amz-json" in content_type:
         return "json"
-    return PROTOCOLS.get(service, "query")
+    return protocol_of_service(service)
+
 THROTTLING_CODE = {"ec2": "RequestLimitExceeded", "query": "Throttling", "rest-xml": "SlowDown"}
 DENIED_CODE = {"ec2": "UnauthorizedOperation", "query": "AccessDenied", "rest-xml": "AccessDenied"}
 

@@ -22,9 +22,11 @@ ACCOUNT = Account(id=MANAGEMENT_ACCOUNT, name="master", extra={"profile": None, 
 TAGGABLE = [k.name for k in KINDS if k.taggable and k.moto]
 DELETABLE = [k.name for k in KINDS if k.delete and k.moto]
 # what AWS keeps listing for a while after deletion
-STILL_LISTED = {"aws_ec2_instance": ("instance_status", "terminated"), "aws_kms_key": ("access_key_status",
-                                                                                      "PendingDeletion"),
-                "aws_rds_instance": ("db_status", "deleting")}
+STILL_LISTED = {"aws_ec2_instance": ("instance_status", "terminated"),
+                "aws_kms_key": ("access_key_status", "PendingDeletion"),
+                "aws_rds_instance": ("db_status", "deleting"),
+                "aws_elasticache_cache_cluster": ("cluster_cache_cluster_status", "deleting"),
+                "aws_elasticache_replication_group": ("replication_group_status", "deleting")}
 
 
 @pytest.fixture(scope="module")
