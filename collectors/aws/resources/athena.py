@@ -1,4 +1,4 @@
-"""Athena work groups."""
+"""Athena work groups and data catalogs."""
 from __future__ import annotations
 
 from typing import List, Optional
@@ -8,6 +8,7 @@ from collectors.aws.resources.base import for_each, optional, paginate
 
 # moto answers this for a work group that never had tags; AWS for an ARN it does not know
 NO_TAGS = {"InvalidRequestException"}
+DEFAULT_CATALOG = "AwsDataCatalog"  # every account's Glue catalog: the reference leaves it out
 
 
 def work_group_arn(partition: str, region: str, account: str, name: str) -> str:
@@ -34,6 +35,21 @@ def get_work_groups(athena: Client, account: Json) -> List[Json]:
     return for_each(names, details)
 
 
+def get_data_catalogs(athena: Client, account: Json) -> List[Json]:
+    """Every data catalog but the account's default one, with its details and tags (two detail calls each;
+    tags are asked by ARN, which names the account)."""
+    names = [c["CatalogName"] for c in paginate(athena, "list_data_catalogs", "DataCatalogsSummary")
+             if c.get("CatalogName") and c["CatalogName"] != DEFAULT_CATALOG]
+
+    def details(name: str) -> Json:
+        catalog = athena.get_data_catalog(Name=name).get("DataCatalog") or {"Name": name}
+        arn = f"arn:{athena.meta.partition}:athena:{athena.meta.region_name}:{account['id']}:datacatalog/{name}"
+        tags = optional(paginate, NO_TAGS, client=athena, operation="list_tags_for_resource", result_key="Tags",
+                        ResourceARN=arn) or []
+        return {**catalog, "Arn": arn, "Tags": tags}
+    return for_each(names, details)
+
+
 def bucket_of(location: Optional[str]) -> Optional[str]:
     """The bucket of an S3 location: ``s3://bucket/key``, ``https://s3.<region>.amazonaws.com/bucket/key``
     or ``https://bucket.s3.<region>.amazonaws.com/key``."""
@@ -57,4 +73,8 @@ KINDS = [
                                                   or {}).get("OutputLocation")))),
          tags=tagging("Tags", "tag_resource", "untag_resource", by_arn("ResourceARN")),
          delete=call("delete_work_group", WorkGroup="name", RecursiveDeleteOption=lambda _: True)),
+    # moto cannot delete data catalogs: the tests use a recorded answer
+    Kind("aws_athena_data_catalog", "athena", get_data_catalogs, id="Name", name_of="Name", arn="Arn",
+         prefix="datacatalog_", tags=tagging("Tags", "tag_resource", "untag_resource", by_arn("ResourceARN")),
+         delete=call("delete_data_catalog", Name="name"), moto=False),
 ]

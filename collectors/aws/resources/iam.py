@@ -1,5 +1,6 @@
 """IAM users and their access keys, groups, roles, customer managed policies and instance profiles: global
-kinds, fetched together once per account."""
+kinds, fetched together once per account; the root user (and its access keys) from the credential report;
+server certificates."""
 from __future__ import annotations
 
 import csv
@@ -9,8 +10,8 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 from botocore.exceptions import ClientError
 
 from collectors.aws.clients import error_code
-from collectors.aws.kind import (GLOBAL, UNTAGGED, Client, Json, Kind, by_arn, by_property, holds, last_segment,
-                                 seen_by, tagging, uses)
+from collectors.aws.kind import (GLOBAL, UNTAGGED, Client, Json, Kind, by_arn, by_property, call, holds,
+                                 last_segment, points_at, seen_by, tagging, uses)
 from collectors.aws.resources.base import Partial, for_each, optional, paginate
 from collectors.common.model import parse_time, sorted_json
 
@@ -20,6 +21,9 @@ ROLE = "aws_iam_role"
 POLICY = "aws_iam_policy"
 INSTANCE_PROFILE = "aws_iam_instance_profile"
 ACCESS_KEY = "aws_iam_access_key"
+ROOT_USER = "aws_root_user"
+SERVER_CERTIFICATE = "aws_iam_server_certificate"
+ROOT_ROW = "<root_account>"  # the credential report's row of the account's root user
 
 DETAIL_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 GONE = {"NoSuchEntity"}  # deleted between the list and the detail call
@@ -63,6 +67,11 @@ def get_iam(iam: Client) -> Union[Json, Partial]:
             user["CredentialReportMissing"] = missing or "the user is not in the report (newer than the report)"
         for position, key in enumerate(user["AccessKeys"]):
             key.update(CredentialReport=row, ReportPosition=position)
+    details["RootUser"] = []
+    if rows.get(ROOT_ROW):
+        root = root_user(rows[ROOT_ROW], devices)
+        details["RootUser"].append(root)
+        details["AccessKeys"].extend(root["AccessKeys"])
     if missing:
         return Partial(details, [f"credential report left out ({missing}): users without password and MFA facts"])
     return details
@@ -88,6 +97,27 @@ def _mfa_devices(iam: Client) -> Dict[str, List[Json]]:
         if arn:
             by_user.setdefault(arn, []).append(device)
     return by_user
+
+
+def root_user(row: Dict[str, str], devices: Dict[str, List[Json]]) -> Json:
+    """The root user's item, from its report row: with the report's two access key column groups as keys
+    ``root_key_1`` and ``root_key_2`` (those active or ever used or rotated, as the reference keeps them)."""
+    keys = []
+    for position, columns in enumerate(_key_columns(row)):
+        # the reference names root keys by their ids: no UserName (nor a console link made of it)
+        key = {"AccessKeyId": f"root_key_{position + 1}", "RootKey": True,
+               "Status": "Active" if columns["active"] == "true" else "Inactive", "CredentialReport": row,
+               "ReportPosition": position}
+        if key["Status"] == "Active" or _key_last_used(key) is not None:
+            keys.append(key)
+    found: Json = {"Arn": _known(row.get("arn")), "CredentialReport": row, "AccessKeys": keys}
+    if devices.get(found["Arn"]):
+        found["VirtualMFADevices"] = devices[found["Arn"]]
+    return found
+
+
+def get_server_certificates(iam: Client) -> List[Json]:
+    return paginate(iam, "list_server_certificates", "ServerCertificateMetadataList")
 
 
 def _report_state(iam: Client) -> str:
@@ -162,6 +192,16 @@ def _key_last_used(item: Json) -> Optional[Json]:
     return {k: v for k, v in found.items() if v is not None} or None
 
 
+def _root(_item: Json) -> str:
+    """`root`, the reference's id and name of the root user"""
+    return "root"
+
+
+def _root_key_atime(item: Json) -> Optional[str]:
+    """The root user's keys have their last use as access time (the reference's rule; IAM users' keys none)."""
+    return (_key_last_used(item) or {}).get("LastUsedDate") if item.get("RootKey") else None
+
+
 def _inline_policies(path: str) -> Callable[[Json], List[Json]]:
     return lambda item: [{"PolicyName": p.get("PolicyName"), "PolicyDocument": sorted_json(p.get("PolicyDocument"))}
                          for p in item.get(path) or []]
@@ -209,6 +249,9 @@ def delete_user(iam: Client, reported: Json) -> None:
 
 
 def delete_access_key(iam: Client, reported: Json) -> None:
+    if str(reported.get("id", "")).startswith("root_key_"):
+        # IAM calls cannot reach them (they would answer NoSuchEntity, which means "done" below)
+        raise ValueError("the root user's access keys can be deleted only by the root user itself")
     # a cleanup deletes the user first (the delete edge key → user), and the user's keys with it
     _ignore_missing(iam.delete_access_key, UserName=reported["name"], AccessKeyId=reported["id"])
 
@@ -275,7 +318,8 @@ KINDS = [
                 uses(ACCESS_KEY, "AccessKeys[].AccessKeyId")),
          tags=tagging("Tags", "tag_user", "untag_user", by_property("UserName", "name")), delete=delete_user),
     Kind(ACCESS_KEY, "iam", get_iam, scope=GLOBAL, items="AccessKeys", id="AccessKeyId", name_of="UserName",
-         prefix="access_key_", props={"ctime": "CreateDate", "access_key_last_used": _key_last_used},
+         prefix="access_key_", props={"ctime": "CreateDate", "access_key_last_used": _key_last_used,
+                                      "atime": _root_key_atime},
          tags=UNTAGGED, delete=delete_access_key),
     # IAM groups cannot carry tags
     Kind(GROUP, "iam", get_iam, scope=GLOBAL, items="GroupDetailList", id="GroupId", name_of="GroupName", arn="Arn",
@@ -296,4 +340,21 @@ KINDS = [
          tags=tagging("Tags", "tag_instance_profile", "untag_instance_profile",
                       by_property("InstanceProfileName", "name")),
          delete=delete_instance_profile),
+    # moto's credential report has no root row: the tests give one as IAM sends it
+    Kind(ROOT_USER, "iam", get_iam, scope=GLOBAL, items="RootUser", id=_root, name_of=_root,
+         arn="Arn", derive=False, keep_absent=frozenset({"user_virtual_mfa_devices"}),
+         props={"ctime": _report_time("user_creation_time"), "password_enabled": _report_flag("password_enabled"),
+                "mfa_active": _report_flag("mfa_active"), "password_last_used": _report_time("password_last_used"),
+                "password_last_changed": _report_time("password_last_changed"),
+                "password_next_rotation": _report_time("password_next_rotation"),
+                "user_virtual_mfa_devices": "VirtualMFADevices"},
+         edges=(points_at(ACCESS_KEY, "AccessKeys[].AccessKeyId"),), tags=UNTAGGED, moto=False),
+    # ListServerCertificates carries no tags (nor does the reference's node), though the tag calls work;
+    # moto lists certificates but has no tag calls: those are tested with recorded answers
+    Kind(SERVER_CERTIFICATE, "iam", get_server_certificates, scope=GLOBAL, id="ServerCertificateId",
+         name_of="ServerCertificateName", arn="Arn", keep_absent=frozenset({"dns_names"}),
+         props={"ctime": "UploadDate", "expires": "Expiration"},
+         tags=tagging("Tags", "tag_server_certificate", "untag_server_certificate",
+                      by_property("ServerCertificateName", "name")),
+         delete=call("delete_server_certificate", ServerCertificateName="name"), moto=False),
 ]

@@ -1,6 +1,48 @@
-"""(kinds of this service are being added)"""
+"""The organization's root and its organizational units, collected with the management account only (as the
+reference: member accounts may not list the organization). Global kinds under the account's ``global`` region;
+each unit hangs under its parent (the root or another unit)."""
+from __future__ import annotations
+
 from typing import List
 
-from collectors.aws.kind import Kind
+from collectors.aws.kind import GLOBAL, UNTAGGED, Client, Json, Kind, seen_by
+from collectors.aws.resources.base import for_each, paginate
 
-KINDS: List[Kind] = []
+ROOT = "aws_organizational_root"
+UNIT = "aws_organizational_unit"
+
+
+def get_organization(org: Client, account: Json) -> Json:
+    """The roots and every unit below them, level by level (one paginated call per parent; the units'
+    listing holds what DescribeOrganizationalUnit would add: id, ARN and name). Each unit knows its parent
+    (``ParentId``). Nothing for an account that is not the organization's management account."""
+    if not account.get("is_organization_master"):
+        return {"Roots": [], "Units": []}
+    roots = paginate(org, "list_roots", "Roots")
+    units: List[Json] = []
+    seen = {root["Id"] for root in roots}
+    parents = list(seen)
+    while parents:
+        children = for_each(parents, lambda parent: [
+            {**unit, "ParentId": parent}
+            for unit in paginate(org, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent)])
+        level = []
+        for unit in (unit for found in children for unit in found):
+            # a tree has no unit twice; an answer that says otherwise must not make the walk endless
+            if unit["Id"] not in seen:
+                seen.add(unit["Id"])
+                level.append(unit)
+        units += level
+        parents = [unit["Id"] for unit in level]
+    return {"Roots": roots, "Units": units}
+
+
+KINDS = [
+    # moto serves them, but only a management account has them: the tests that want every kind moto serves
+    # in each member account could not find them there (recorded answers and the moto world's management
+    # account test them)
+    Kind(ROOT, "organizations", get_organization, scope=GLOBAL, items="Roots", id="Id", name_of="Name", arn="Arn",
+         derive=False, tags=UNTAGGED, moto=False),
+    Kind(UNIT, "organizations", get_organization, scope=GLOBAL, items="Units", id="Id", name_of="Name", arn="Arn",
+         derive=False, edges=(seen_by(ROOT, "ParentId"), seen_by(UNIT, "ParentId")), tags=UNTAGGED, moto=False),
+]
