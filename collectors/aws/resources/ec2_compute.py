@@ -1,9 +1,11 @@
-"""EC2 instances and the instance types they use, volumes and their types, snapshots and key pairs."""
+"""EC2 instances and the instance types they use, volumes and their types, snapshots and key pairs; the
+account's own images, launch templates, dedicated hosts and reserved instances."""
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from collectors.aws.kind import UNTAGGED, Client, Json, Kind, call, inside, seen_by, tag_value, used_by, uses
+from collectors.aws.kind import (UNTAGGED, Client, Json, Kind, Tagging, call, holds, inside, seen_by, tag_value,
+                                 used_by, uses)
 from collectors.aws.metrics import Activity, Metric, Usage
 from collectors.aws.prices import instance_type_facts
 from collectors.aws.resources.base import paginate
@@ -14,8 +16,12 @@ INSTANCE_TYPE = "aws_ec2_instance_type"
 VOLUME = "aws_ec2_volume"
 VOLUME_TYPE = "aws_ec2_volume_type"
 KEYPAIR = "aws_ec2_keypair"
+IMAGE = "aws_ec2_image"
+LAUNCH_TEMPLATE = "aws_ec2_launch_template"
 KMS_KEY = "aws_kms_key"
 TYPES_PER_CALL = 100
+RELEASED_HOST = ("released", "released-permanent-failure")
+TEMPLATE_TYPE = "launch-template"  # the resource type EC2 tags launch templates with
 
 INSTANCE_STATUS = {"pending": "busy", "running": "running", "shutting-down": "busy", "terminated": "terminated",
                    "stopping": "busy", "stopped": "stopped"}
@@ -56,6 +62,34 @@ def get_key_pairs(ec2: Client) -> List[Json]:
     return ec2.describe_key_pairs().get("KeyPairs", [])
 
 
+def get_images(ec2: Client) -> List[Json]:
+    return paginate(ec2, "describe_images", "Images", Owners=["self"])
+
+
+def get_launch_templates(ec2: Client) -> List[Json]:
+    """One item per template: its default version (asked for with the latest one, as the reference asks),
+    with the template's tags, which versions do not carry (all of the region's in one listing)."""
+    versions = paginate(ec2, "describe_launch_template_versions", "LaunchTemplateVersions",
+                        Versions=["$Default", "$Latest"])
+    tags: Dict[str, List[Json]] = {}
+    for tag in paginate(ec2, "describe_tags", "Tags", Filters=[{"Name": "resource-type", "Values": [TEMPLATE_TYPE]}]):
+        tags.setdefault(tag.get("ResourceId"), []).append({"Key": tag.get("Key"), "Value": tag.get("Value")})
+    chosen: Dict[str, Json] = {}
+    for version in versions:
+        template = version.get("LaunchTemplateId")
+        if template not in chosen or version.get("DefaultVersion"):
+            chosen[template] = version
+    return [{**version, "Tags": tags.get(template, [])} for template, version in chosen.items()]
+
+
+def get_hosts(ec2: Client) -> List[Json]:
+    return paginate(ec2, "describe_hosts", "Hosts")
+
+
+def get_reserved_instances(ec2: Client) -> List[Json]:
+    return ec2.describe_reserved_instances().get("ReservedInstances", [])
+
+
 def _memory_gib(path: str):
     def get(item: Json) -> Any:
         mib = item
@@ -72,6 +106,18 @@ def _with_fact(path: str, fact: str):
         known = (item.get("Facts") or {}).get(fact)
         return {**found, fact: known} if isinstance(found, dict) and known else found
     return get
+
+
+def _template_data(item: Json) -> Any:
+    """The template's data, its GPU and license specifications as plain lists of types and ARNs (as the
+    reference)."""
+    data = item.get("LaunchTemplateData")
+    if not isinstance(data, dict):
+        return data
+    gpus = data.get("ElasticGpuSpecifications") or []
+    licenses = data.get("LicenseSpecifications") or []
+    return {**data, "ElasticGpuSpecifications": [g.get("Type") for g in gpus],
+            "LicenseSpecifications": [spec.get("LicenseConfigurationArn") for spec in licenses]}
 
 
 def delete_key_pair(ec2: Client, reported: Json) -> None:
@@ -119,8 +165,7 @@ KINDS = [
          prefix="instance_", props=INSTANCE_PROPS,
          edges=(inside("aws_vpc", "VpcId"), inside("aws_ec2_subnet", "SubnetId"),
                 uses(KEYPAIR, "KeyName", by="name"), seen_by(INSTANCE_TYPE, "InstanceType"),
-                seen_by("aws_ec2_image", "ImageId"),
-                seen_by("aws_ec2_launch_template", tag_value("aws:ec2launchtemplate:id"))),
+                seen_by(IMAGE, "ImageId"), seen_by(LAUNCH_TEMPLATE, tag_value("aws:ec2launchtemplate:id"))),
          usage=INSTANCE_USAGE, tags=EC2_TAGS, delete=call("terminate_instances", InstanceIds=lambda r: [r["id"]])),
     # the reference names the global region in the ARN of every instance type, whichever region lists it
     Kind(INSTANCE_TYPE, "ec2", get_instances, items="InstanceTypes", id="InstanceType", prefix="instance_type_",
@@ -151,4 +196,18 @@ KINDS = [
          name_of="KeyName", props={"key_fingerprint": "KeyFingerprint", "key_type": "KeyType",
                                    "public_key": "PublicKey", "ctime": "CreateTime"},
          tags=EC2_TAGS, delete=delete_key_pair),
+    # the reference neither tags nor deletes images
+    Kind(IMAGE, "ec2", get_images, id="ImageId", name_of="Name", props={"ctime": "CreationDate"},
+         tags=Tagging("Tags")),
+    Kind(LAUNCH_TEMPLATE, "ec2", get_launch_templates, id="LaunchTemplateId", name_of="LaunchTemplateName",
+         props={"ctime": "CreateTime", "is_default_version": "DefaultVersion", "launch_template_data": _template_data},
+         tags=EC2_TAGS),
+    # a released host is listed for a while; no longer a resource then
+    Kind("aws_ec2_host", "ec2", get_hosts, id="HostId", name_of=tag_value("Name", fallback="HostId"), prefix="host_",
+         props={"ctime": "AllocationTime"}, only=lambda item: item.get("State") not in RELEASED_HOST,
+         edges=(holds(INSTANCE, "Instances[].InstanceId"),),
+         tags=EC2_TAGS, delete=call("release_hosts", HostIds=lambda r: [r["id"]])),
+    Kind("aws_ec2_reserved_instances", "ec2", get_reserved_instances, id="ReservedInstancesId",
+         name_of=tag_value("Name"), prefix="reservation_", edges=(seen_by(INSTANCE_TYPE, "InstanceType"),),
+         tags=EC2_TAGS, moto=False),
 ]

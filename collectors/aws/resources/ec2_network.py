@@ -1,10 +1,10 @@
-"""VPCs, subnets, security groups, internet and NAT gateways, network interfaces, elastic IPs, route tables
-and network ACLs."""
+"""VPCs, subnets, security groups, internet and NAT gateways, network interfaces, elastic IPs, route tables,
+network ACLs, flow logs, VPC endpoints and peering connections."""
 from __future__ import annotations
 
-from typing import List
+from typing import Any, Callable, List, Optional
 
-from collectors.aws.kind import Client, Json, Kind, call, inside, seen_by, tag_value, used_by, uses
+from collectors.aws.kind import Client, Json, Kind, call, inside, points_at, seen_by, tag_value, used_by, uses
 from collectors.aws.resources.base import paginate
 from collectors.aws.resources.ec2_tags import EC2_TAGS, NIC_TAGS
 
@@ -13,6 +13,8 @@ SUBNET = "aws_ec2_subnet"
 SECURITY_GROUP = "aws_ec2_security_group"
 INSTANCE = "aws_ec2_instance"
 NETWORK_INTERFACE = "aws_ec2_network_interface"
+ROUTE_TABLE = "aws_ec2_route_table"
+S3_BUCKET = "aws_s3_bucket"
 
 
 def get_vpcs(ec2: Client) -> List[Json]:
@@ -51,6 +53,18 @@ def get_network_acls(ec2: Client) -> List[Json]:
     return paginate(ec2, "describe_network_acls", "NetworkAcls")
 
 
+def get_flow_logs(ec2: Client) -> List[Json]:
+    return paginate(ec2, "describe_flow_logs", "FlowLogs")
+
+
+def get_vpc_endpoints(ec2: Client) -> List[Json]:
+    return paginate(ec2, "describe_vpc_endpoints", "VpcEndpoints")
+
+
+def get_vpc_peering_connections(ec2: Client) -> List[Json]:
+    return paginate(ec2, "describe_vpc_peering_connections", "VpcPeeringConnections")
+
+
 def delete_internet_gateway(ec2: Client, reported: Json) -> None:
     # a gateway attached to a VPC cannot be deleted: detach it first
     for attachment in reported.get("gateway_attachments") or []:
@@ -78,6 +92,25 @@ def delete_route_table(ec2: Client, reported: Json) -> None:
 
 def _eip_name(item: Json) -> str:
     return item.get("InstanceId") or tag_value("Name")(item) or item.get("NetworkInterfaceId")
+
+
+def _flow_log_bucket(item: Json) -> Optional[str]:
+    """The bucket a flow log writes to, by ARN: without the key prefix the destination may name."""
+    destination = item.get("LogDestination")
+    if item.get("LogDestinationType") != "s3" or not isinstance(destination, str):
+        return None
+    return destination.split("/", 1)[0]
+
+
+def _peer_vpc(path: str) -> Callable[[Json], Any]:
+    """A side of a peering connection, its CIDR block sets as plain lists of blocks (as the reference)."""
+    def get(item: Json) -> Any:
+        info = item.get(path)
+        if not isinstance(info, dict):
+            return info
+        return {**info, "CidrBlockSet": [c.get("CidrBlock") for c in info.get("CidrBlockSet") or []],
+                "Ipv6CidrBlockSet": [c.get("Ipv6CidrBlock") for c in info.get("Ipv6CidrBlockSet") or []]}
+    return get
 
 
 KINDS = [
@@ -118,4 +151,23 @@ KINDS = [
     Kind("aws_ec2_network_acl", "ec2", get_network_acls, id="NetworkAclId", name_of=tag_value("Name"),
          prefix="acl_", edges=(inside(VPC, "VpcId"), used_by(SUBNET, "Associations[].SubnetId")),
          tags=EC2_TAGS, delete=call("delete_network_acl", NetworkAclId="id")),
+    # the resource may be a subnet or an interface too: only a VPC's id finds a node
+    Kind("aws_ec2_flow_log", "ec2", get_flow_logs, id="FlowLogId", name_of=tag_value("Name", fallback="FlowLogId"),
+         props={"ctime": "CreationTime"},
+         edges=(inside(VPC, "ResourceId"), points_at(S3_BUCKET, _flow_log_bucket)),
+         tags=EC2_TAGS, delete=call("delete_flow_logs", FlowLogIds=lambda r: [r["id"]])),
+    # deleted endpoints and peering connections are listed for a while; no longer resources then
+    Kind("aws_vpc_endpoint", "ec2", get_vpc_endpoints, id="VpcEndpointId", name_of=tag_value("Name"),
+         prefix="endpoint_", props={"endpoint_dns_options": "DnsOptions.DnsRecordIpType"},
+         only=lambda item: str(item.get("State")).lower() != "deleted",
+         edges=(inside(VPC, "VpcId"), inside(ROUTE_TABLE, "RouteTableIds[]"), inside(SUBNET, "SubnetIds[]"),
+                uses(NETWORK_INTERFACE, "NetworkInterfaceIds[]"), inside(SECURITY_GROUP, "Groups[].GroupId")),
+         tags=EC2_TAGS, delete=call("delete_vpc_endpoints", VpcEndpointIds=lambda r: [r["id"]])),
+    Kind("aws_vpc_peering_connection", "ec2", get_vpc_peering_connections, id="VpcPeeringConnectionId",
+         name_of=tag_value("Name", fallback="VpcPeeringConnectionId"), prefix="connection_",
+         only=lambda item: (item.get("Status") or {}).get("Code") != "deleted",
+         props={"connection_requester_vpc_info": _peer_vpc("RequesterVpcInfo"),
+                "connection_accepter_vpc_info": _peer_vpc("AccepterVpcInfo"), "peering_connection_status": "Status"},
+         edges=(inside(VPC, "RequesterVpcInfo.VpcId"), inside(VPC, "AccepterVpcInfo.VpcId")),
+         tags=EC2_TAGS, delete=call("delete_vpc_peering_connection", VpcPeeringConnectionId="id")),
 ]
