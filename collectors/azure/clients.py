@@ -31,6 +31,8 @@ def client_kwargs(config: AzureConfig) -> Dict[str, Any]:
         "base_url": base_url,
         "credential_scopes": [base_url + "/.default"],
         "retry_total": config.retry_total,
+        # azure-core stops retrying an answer's status (429, 503, …) after 3 unless told: retry_total is the bound
+        "retry_status": config.retry_total,
         "retry_backoff_factor": config.retry_backoff_factor,
         "retry_backoff_max": config.retry_backoff_max,
         "connection_timeout": config.connection_timeout,

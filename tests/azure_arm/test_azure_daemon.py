@@ -106,9 +106,10 @@ def test_throttle_retries_in_the_children_reach_the_metrics(arm, section, start_
         core.wait_for(lambda: core.subscriptions.get("resoto.worker-collector"), 30)
         worker.wait_log("actions: connected")
         url = base_url(worker)
-        _, reply = collect(core)
+        task, reply = collect(core)
         assert reply["kind"] == "action_done"
-        assert len(core.merges) == 3 and all(m.ok for m in core.merges), [m.error for m in core.merges]
+        infos = [f["data"]["message"] for f in core.action_frames(task, kind="action_info")]
+        assert len(core.merges) == 3 and all(m.ok for m in core.merges), ([m.error for m in core.merges], infos)
         status, text = get(url + "metrics")
         assert status == 200
         retried = [metric(text, "resotoworker_api_retries_total", cloud="azure", account=sub, reason="throttled")
