@@ -6,6 +6,8 @@ imported where they run (the supervisor never needs the SDK); the fork server pr
 """
 from __future__ import annotations
 
+import importlib
+
 from collectors.azure.config import AzureConfig, config_schema
 from collectors.azure.model import model_kinds
 from collectors.azure.resources.base import SUBSCRIPTION
@@ -24,7 +26,8 @@ def info() -> CollectorInfo:
 
 def preload() -> None:
     """In the fork server: the SDK, the collect and tag modules, the model, so that children share them."""
-    from collectors.azure import collect, mutate  # noqa: F401  (imported to be shared)
+    for name in ("collectors.azure.collect", "collectors.azure.mutate"):
+        importlib.import_module(name)
     from collectors.azure.model import model
 
     model()

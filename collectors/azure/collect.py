@@ -228,8 +228,9 @@ class SubscriptionCollector:
 
     def read_base(self) -> Tuple[List[Json], List[Json], List[Json]]:
         try:
-            return (get_locations(subscription_client(self.config), self.subscription_id),
-                    get_resource_groups(self.client), get_resources(self.client, self.config.resources_filter))
+            base_url, sub = self.config.base_url, self.subscription_id
+            return (get_locations(subscription_client(self.config), sub), get_resource_groups(self.client, base_url, sub),
+                    get_resources(self.client, base_url, sub, self.config.resources_filter))
         except AzureError as ex:
             raise SubscriptionCollectError(f"azure subscription {self.subscription_id} ({self.account.name}): "
                                            f"{error_text(ex)}") from ex

@@ -13,7 +13,8 @@ Runs (same server, same estate; the figures differ only by the plan):
   the plan of the reference, which also reads one instance view per VM and every location;
 * ``ours + usage``: ours with ``collect_usage_metrics`` (one Azure Monitor read per VM and disk).
 
-Printed per run: Resource Manager reads (GETs counted at the server), wall time of the whole command, CPU time of the
+Printed per run: Resource Manager reads (GETs counted at the server), wall time of the whole command (and, from its
+summary, of the collect run and of the subscription's child), CPU time of the
 worker's process tree and of the local Resource Manager (this script's process), nodes, the collecting child's peak
 PSS and the tree's peak PSS (psutil, sampled every 50 ms).
 
@@ -130,8 +131,10 @@ def run(server: ArmServer, ca: str, usage: bool, every_type: bool, out_dir: str)
     if proc.returncode != 0:
         raise SystemExit(f"collect failed ({proc.returncode}):\n{stdout[-2000:]}\n{stderr[-2000:]}")
     summary = next(line for line in stdout.splitlines() if "account(s) landed" in line)
+    account_row = next(line.split() for line in stdout.splitlines() if line.startswith("azure "))
     requests = server.state.log[before:]
     return {"reads": len([r for r in requests if r[0] == "GET"]), "wall_s": wall,
+            "collect_s": float(summary.rsplit(", ", 1)[1].split()[0]), "account_s": float(account_row[5]),
             "cpu_s": sampler.cpu, "server_cpu_s": server_cpu,
             "nodes": int(summary.split(", ")[1].split()[0]),
             "child_pss_mib": sampler.peak["child_pss"] / MIB, "tree_pss_mib": sampler.peak["tree_pss"] / MIB,
@@ -139,7 +142,8 @@ def run(server: ArmServer, ca: str, usage: bool, every_type: bool, out_dir: str)
 
 
 def show(title: str, figures: Dict[str, Any]) -> None:
-    print(f"  {title:<14} reads {figures['reads']:>6}  wall {figures['wall_s']:6.2f} s  CPU {figures['cpu_s']:5.2f} s "
+    print(f"  {title:<14} reads {figures['reads']:>6}  wall {figures['wall_s']:6.2f} s (collect {figures['collect_s']:5.1f} s, "
+          f"subscription {figures['account_s']:5.1f} s)  CPU {figures['cpu_s']:5.2f} s "
           f"(server {figures['server_cpu_s']:5.2f} s)  nodes {figures['nodes']:>6}  "
           f"child PSS {figures['child_pss_mib']:6.1f} MiB  tree PSS {figures['tree_pss_mib']:6.1f} MiB")
 
