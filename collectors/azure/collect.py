@@ -197,7 +197,6 @@ class SubscriptionCollector:
         self.deferred: List[Tuple[Entry, Json]] = []  # written at the end: their region depends on others
         self.statuses: Optional[Dict[str, str]] = None
         self.failures: Dict[str, List[Tuple[str, BaseException]]] = {}
-        self.problems: List[str] = []
         self.location_ids: Dict[str, str] = {}  # lower name → reported id of the location node
         self.location_node_ids: Dict[str, str] = {}  # lower name → graph node id
         self.groups: Dict[str, Tuple[str, Optional[str]]] = {}  # lower name → (graph node id, lower location)
@@ -296,9 +295,7 @@ class SubscriptionCollector:
             if task.what == "metrics":
                 return get_metrics(self.client, base_url, task.resource_id, metrics_query(kind.usage))
             path = kind.list_path().format(subscription=self.subscription_id, location=task.location or "")
-            query = dict(kind.extra_query)
-            if task.what == "status":
-                query["statusOnly"] = "true"
+            query = {"statusOnly": "true"} if task.what == "status" else None
             return get_items(self.client, base_url, path, kind.api_version, query)
 
     # ---- results ------------------------------------------------------------------------------------------
@@ -470,7 +467,6 @@ class SubscriptionCollector:
     def problem(self, text: str) -> None:
         message = f"azure subscription {self.subscription_id}: {text}"
         log.warning(message)
-        self.problems.append(message)
         self.progress.error(message)
 
     def report(self, started: float) -> None:

@@ -129,16 +129,6 @@ class Kind:
     deletable: bool = True  # a DELETE of its ARM id (with ``api_version``) removes it
     usage: Optional[Usage] = None
     only_used: bool = False  # kept only when a node of another kind points at it (the VM sizes VMs use)
-    extra_query: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def listed(self) -> bool:
-        """Whether the collect lists it itself (not a parent's part, not made by hand)."""
-        return self.source in (COLLECTION, SUBSCRIPTION, LOCATION)
-
-    @property
-    def namespace(self) -> Optional[str]:
-        return self.arm_type.split("/", 1)[0] if self.arm_type else None
 
     def list_path(self) -> str:
         """The path (without host and query) its items are listed from; ``{subscription}``/``{location}``

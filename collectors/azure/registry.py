@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from collectors.azure.kind import COLLECTION, Kind
+from collectors.azure.kind import Kind
 from collectors.azure.resources import base, compute, network
 
 KINDS: List[Kind] = [*base.KINDS, *compute.KINDS, *network.KINDS]
@@ -19,11 +19,6 @@ BY_TYPE: Dict[str, Kind] = {k.arm_type.lower(): k for k in KINDS if k.arm_type}
 
 def kind_of_type(arm_type: Optional[str]) -> Optional[Kind]:
     return BY_TYPE.get(str(arm_type or "").lower())
-
-
-def collections() -> List[Kind]:
-    """The kinds listed from their type's provider collection."""
-    return [k for k in KINDS if k.source == COLLECTION]
 
 
 def children_of(kind_name: str) -> List[Kind]:
