@@ -61,14 +61,16 @@ REDSHIFT_CLUSTER = "aws_redshift_cluster"
 GONE = {"ResourceNotFound", "ValidationException"}
 # the reference expects these lists to fail in regions that do not offer the feature: nothing there
 NOT_OFFERED = {"UnknownOperationException"}
+# the most every list call takes: their default is 10 a page (ListTrainingJobs), one slow call each
+PAGE = {"PaginationConfig": {"PageSize": 100}}
 
 
 # ---- fetch -----------------------------------------------------------------------------------------
 
 def _listed(sm: Client, operation: str, key: str, not_offered: bool = False) -> List[Json]:
     if not_offered:
-        return optional(paginate, NOT_OFFERED, client=sm, operation=operation, result_key=key) or []
-    return paginate(sm, operation, key)
+        return optional(paginate, NOT_OFFERED, client=sm, operation=operation, result_key=key, **PAGE) or []
+    return paginate(sm, operation, key, **PAGE)
 
 
 def _described(sm: Client, items: List[Json], describe: str, **names: str) -> List[Json]:
@@ -153,7 +155,7 @@ def get_domains(sm: Client) -> Union[List[Json], Partial]:
     if not any(_repository_urls(d) for d in domains):
         return domains
     try:
-        repositories = paginate(sm, "list_code_repositories", "CodeRepositorySummaryList")
+        repositories = _listed(sm, "list_code_repositories", "CodeRepositorySummaryList")
     except ClientError as e:
         return Partial(domains, [f"links of domains to code repositories left out: {error_code(e)}"])
     by_url = {(r.get("GitConfig") or {}).get("RepositoryUrl"): r["CodeRepositoryName"] for r in repositories}
@@ -345,6 +347,13 @@ def _candidate_steps(step_type: str) -> Callable[[Json], List[Any]]:
     return get
 
 
+def _cognito_groups(item: Json) -> List[str]:
+    """Cognito groups by their id (``<user pool>:<group>``): the reference looks them up by the bare group name,
+    which is no group's id, and so never finds one."""
+    members = values(item, "MemberDefinitions[].CognitoMemberDefinition")
+    return [f"{m['UserPool']}:{m['UserGroup']}" for m in members if m.get("UserPool") and m.get("UserGroup")]
+
+
 TRAINING_DEFINITIONS = ("TrainingJobDefinition", "TrainingJobDefinitions[]")
 
 
@@ -374,9 +383,15 @@ def delete_app(sm: Client, reported: Json) -> None:
 
 
 CREATED = {"ctime": "CreationTime", "mtime": "LastModifiedTime"}
+# the images of a domain's default apps
+DOMAIN_IMAGES = tuple(f"{settings}.{app}.DefaultResourceSpec.SageMakerImageArn" for settings, app in (
+    ("DefaultUserSettings", "JupyterServerAppSettings"), ("DefaultUserSettings", "KernelGatewayAppSettings"),
+    ("DefaultUserSettings", "TensorBoardAppSettings"), ("DefaultUserSettings", "RSessionAppSettings"),
+    ("DomainSettings", "RStudioServerProDomainSettings"), ("DefaultSpaceSettings", "JupyterServerAppSettings"),
+    ("DefaultSpaceSettings", "KernelGatewayAppSettings")))
 ROLE_ARN = inside(ROLE, "RoleArn")
 
-KINDS = [
+OTHER_KINDS = [
     Kind(NOTEBOOK, "sagemaker", get_notebooks, id="NotebookInstanceName", arn="NotebookInstanceArn",
          prefix="notebook_",
          props={**CREATED, "notebook_instance_metadata_service_configuration":
@@ -413,13 +428,7 @@ KINDS = [
                                              "DomainSettings.SecurityGroupIds[]",
                                              "DefaultSpaceSettings.SecurityGroups[]")),
                 points_at(BUCKET, _buckets("DefaultUserSettings.SharingSettings.S3OutputPath")),
-                points_at(IMAGE, _each(*(f"{settings}.{app}.DefaultResourceSpec.SageMakerImageArn" for settings, app in (
-                    ("DefaultUserSettings", "JupyterServerAppSettings"),
-                    ("DefaultUserSettings", "KernelGatewayAppSettings"),
-                    ("DefaultUserSettings", "TensorBoardAppSettings"), ("DefaultUserSettings", "RSessionAppSettings"),
-                    ("DomainSettings", "RStudioServerProDomainSettings"),
-                    ("DefaultSpaceSettings", "JupyterServerAppSettings"),
-                    ("DefaultSpaceSettings", "KernelGatewayAppSettings"))))),
+                points_at(IMAGE, _each(*DOMAIN_IMAGES)),
                 seen_by(CODE_REPOSITORY, "CodeRepositoryNames[]"),
                 uses(KMS_KEY, _keys("HomeEfsFileSystemKmsKeyId", "KmsKeyId")), inside(SUBNET, "SubnetIds[]"),
                 inside(VPC, "VpcId")),
@@ -472,10 +481,13 @@ KINDS = [
          props={"ctime": "CreateDate", "mtime": "LastUpdatedDate",
                 "workteam_notification_configuration": "NotificationConfiguration.NotificationTopicArn"},
          edges=(points_at(USER_POOL, "MemberDefinitions[].CognitoMemberDefinition.UserPool"),
-                points_at(COGNITO_GROUP, "MemberDefinitions[].CognitoMemberDefinition.UserGroup"),
+                points_at(COGNITO_GROUP, _cognito_groups),
                 points_at(TOPIC, "NotificationConfiguration.NotificationTopicArn")),
          tags=SAGEMAKER_TAGS, delete=call("delete_workteam", WorkteamName="name"), moto=False),
-    # ---- jobs: the reference neither deletes nor (but for the four with ListTags) tags them
+]
+
+# the reference neither deletes jobs nor (but for the four with ListTags) tags them
+JOB_KINDS = [
     Kind(AUTO_ML_JOB, "sagemaker", get_auto_ml_jobs, id="AutoMLJobName", arn="AutoMLJobArn", prefix="auto_ml_job_",
          props={**CREATED, "auto_ml_job_objective": "AutoMLJobObjective.MetricName",
                 "auto_ml_job_partial_failure_reasons": "PartialFailureReasons[].PartialFailureMessage",
@@ -511,12 +523,14 @@ KINDS = [
              "WarmStartConfig", ParentHyperParameterTuningJobs=_names("HyperParameterTuningJobName"))},
          edges=(inside(ROLE, _definitions("RoleArn")),
                 points_at(BUCKET, _definitions("InputDataConfig[].DataSource.S3DataSource.S3Uri",
-                                               "OutputDataConfig.S3OutputPath", "CheckpointConfig.S3Uri", of=bucket_of)),
+                                               "OutputDataConfig.S3OutputPath", "CheckpointConfig.S3Uri",
+                                               of=bucket_of)),
                 inside(SECURITY_GROUP, _definitions("VpcConfig.SecurityGroupIds[]")),
                 inside(SUBNET, _definitions("VpcConfig.Subnets[]")),
                 uses(KMS_KEY, _definitions("OutputDataConfig.KmsKeyId", "ResourceConfig.VolumeKmsKeyId",
                                            "HyperParameterTuningResourceConfig.VolumeKmsKeyId", of=key_of)),
-                points_at(TRAINING_JOB, _each("BestTrainingJob.TrainingJobArn", "OverallBestTrainingJob.TrainingJobArn"))),
+                points_at(TRAINING_JOB, _each("BestTrainingJob.TrainingJobArn",
+                                              "OverallBestTrainingJob.TrainingJobArn"))),
          tags=SAGEMAKER_TAGS),
     Kind(RECOMMENDATIONS_JOB, "sagemaker", get_recommendations_jobs, id="JobName", arn="JobArn",
          prefix="inference_recommendations_job_",
@@ -548,7 +562,8 @@ KINDS = [
          props={**CREATED, "processing_job_stopping_condition": "StoppingCondition.MaxRuntimeInSeconds",
                 "processing_job_trial_component_display_name": "ExperimentConfig.TrialComponentDisplayName"},
          edges=(points_at(BUCKET, _buckets(
-             "ProcessingInputs[].S3Input.S3Uri", "ProcessingInputs[].DatasetDefinition.AthenaDatasetDefinition.OutputS3Uri",
+             "ProcessingInputs[].S3Input.S3Uri",
+             "ProcessingInputs[].DatasetDefinition.AthenaDatasetDefinition.OutputS3Uri",
              "ProcessingInputs[].DatasetDefinition.RedshiftDatasetDefinition.OutputS3Uri",
              "ProcessingOutputConfig.Outputs[].S3Output.S3Uri")),
                 seen_by(DATA_CATALOG, "ProcessingInputs[].DatasetDefinition.AthenaDatasetDefinition.Catalog"),
@@ -590,3 +605,9 @@ KINDS = [
                 seen_by(LABELING_JOB, "LabelingJobArn"), *_experiment()),
          tags=SAGEMAKER_TAGS),
 ]
+
+# jobs first, those with two calls per job ahead: their lists are the long ones, each job a describe (and a
+# ListTags) call; started first they do not wait behind the other SageMaker fetches for a slot
+# (resource_pool_tasks_per_service). docs/benchmarks.md has the figures.
+FIRST = (TRAINING_JOB, TRANSFORM_JOB, TUNING_JOB)
+KINDS = [k for k in JOB_KINDS if k.name in FIRST] + [k for k in JOB_KINDS if k.name not in FIRST] + OTHER_KINDS
