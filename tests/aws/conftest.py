@@ -22,6 +22,8 @@ os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 from collectors.aws.clients import forget_clients  # noqa: E402
 from collectors.aws.credentials import forget_cached_credentials  # noqa: E402
 
+from .faults import FaultProxy  # noqa: E402
+from .recorded import Recorded  # noqa: E402
 from .world import ORG_ROLE, REGIONS, World, build_world  # noqa: E402
 
 
@@ -44,7 +46,15 @@ def moto_endpoint():
 
 
 @pytest.fixture(scope="package")
-def aws_env(moto_endpoint, tmp_path_factory):
+def estate_endpoint(moto_endpoint):
+    """moto, with the recorded answers (``recorded/``) for the operations it does not serve: the AWS the
+    tests collect, where every kind of the table answers."""
+    with FaultProxy(moto_endpoint, recorded=Recorded(), recorded_first=False) as proxy:
+        yield proxy.start()
+
+
+@pytest.fixture(scope="package")
+def aws_env(estate_endpoint, tmp_path_factory):
     """AWS variables for this package only (undone after its last test)."""
     home = tmp_path_factory.mktemp("aws-home")
     credentials = home / "credentials"
@@ -60,9 +70,9 @@ def aws_env(moto_endpoint, tmp_path_factory):
     patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     patch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     patch.setenv("AWS_CONFIG_FILE", str(home / "config"))
-    patch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    patch.setenv("AWS_ENDPOINT_URL", estate_endpoint)
     patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    yield moto_endpoint
+    yield estate_endpoint
     patch.undo()
 
 

@@ -12,8 +12,8 @@
   not opted into (``OptInRequired`` for EC2, ``UnrecognizedClientException`` elsewhere).
 * Garbage: ``rewrite(service, answer)`` may change the body of any answer that passes (a field of an odd
   type, a truncated document).
-* Recorded answers: with ``recorded``, the operations moto does not serve get the answer recorded for
-  them (``recorded.py``).
+* Recorded answers: with ``recorded``, a request with an answer recorded for its operation gets it
+  (``recorded.py``); with ``recorded_first=False`` only when moto cannot serve it (answers 404, 500 or 501).
 
 The service and the access key come from the SigV4 ``Authorization`` header's credential scope.
 """
@@ -32,6 +32,10 @@ from .recorded import Recorded, protocol_of_service
 
 CREDENTIAL = re.compile(r"Credential=([^/]+)/[^/]+/([^/]+)/([^/]+)/aws4_request")
 ACCESS_KEY_ID = re.compile(rb"<AccessKeyId>([^<]+)</AccessKeyId>")
+
+# what moto (and the estate's shim) answer for an operation they do not implement (404: a REST route it lacks)
+UNSERVED = (404, 500, 501)
+
 
 def protocol_of(service: str, headers) -> str:
     """The wire protocol of a request: JSON and CBOR requests say so themselves; the others speak what
@@ -105,7 +109,8 @@ def access_denied(protocol: str) -> Tuple[int, Dict[str, str], bytes]:
 class FaultProxy:
     def __init__(self, upstream: str, throttle_every: int = 0, deny_accounts: Iterable[str] = (),
                  deny_services: Iterable[Tuple[str, str]] = (), opt_out: Iterable[Tuple[str, str]] = (),
-                 rewrite: Optional[Callable[[str, bytes], bytes]] = None, recorded: Optional[Recorded] = None) -> None:
+                 rewrite: Optional[Callable[[str, bytes], bytes]] = None, recorded: Optional[Recorded] = None,
+                 recorded_first: bool = True) -> None:
         parsed = urlparse(upstream)
         self.upstream = (parsed.hostname, parsed.port)
         self.throttle_every = throttle_every
@@ -114,6 +119,7 @@ class FaultProxy:
         self.opt_out = set(opt_out)  # (signing name, region)
         self.rewrite = rewrite
         self.recorded = recorded
+        self.recorded_first = recorded_first
         self.lock = threading.Lock()
         self.requests = 0
         self.counts: Counter = Counter()  # "throttled", "denied", "passed"
@@ -174,12 +180,11 @@ class FaultProxy:
         if self._should_throttle(fingerprint, service):
             self.counts["throttled"] += 1
             return self._send(handler, *throttling(protocol))
-        known = self.recorded.answer(service, handler.command, handler.path, handler.headers, body) \
-            if self.recorded is not None else None
-        if known is not None:
-            self.counts["recorded"] += 1
-            return self._send(handler, *known)
+        if self.recorded_first and self._answer_recorded(handler, service, body):
+            return None
         status, headers, answer = self._forward(handler, body)
+        if status in UNSERVED and not self.recorded_first and self._answer_recorded(handler, service, body):
+            return None
         if service == "sts" and b"Action=AssumeRole" in body and status == 200:
             with self.lock:
                 self._learn_assumed_key(body, answer)
@@ -187,6 +192,15 @@ class FaultProxy:
             answer = self.rewrite(service, answer)
         self.counts["passed"] += 1
         self._send(handler, status, headers, answer)
+
+    def _answer_recorded(self, handler: BaseHTTPRequestHandler, service: str, body: bytes) -> bool:
+        known = self.recorded.answer(service, handler.command, handler.path, handler.headers, body) \
+            if self.recorded is not None else None
+        if known is None:
+            return False
+        self.counts["recorded"] += 1
+        self._send(handler, *known)
+        return True
 
     def _forward(self, handler: BaseHTTPRequestHandler, body: bytes):
         conn = http.client.HTTPConnection(*self.upstream, timeout=30)

@@ -23,6 +23,8 @@ from .world import MANAGEMENT_ACCOUNT, ORG_ROLE, REGIONS, World
 
 SUBSCRIBER = "resoto.worker-collector"
 # every kind the world creates in a member account, with the reported properties that must be there
+# the organization's structure: only its management account shows it
+MANAGEMENT_ONLY = {"aws_organizational_root", "aws_organizational_unit"}
 KEY_PROPERTIES = {
     "aws_account": ["id", "name", "role", "is_organization_member", "users"],
     "aws_region": ["id", "name"],
@@ -136,6 +138,11 @@ def instance_tags(world: World, account_id: str, region: str, instance_id: str) 
     return {t["Key"]: t["Value"] for t in found.get("Tags") or []}
 
 
+def instance_state(world: World, account_id: str, region: str, instance_id: str) -> str:
+    ec2 = world.session(account_id).client("ec2", region_name=region, endpoint_url=world.endpoint)
+    return ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]["State"]["Name"]
+
+
 def bucket_tags(world: World, account_id: str, bucket: str) -> Dict[str, str]:
     s3 = world.session(account_id).client("s3", endpoint_url=world.endpoint)
     return {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
@@ -170,11 +177,12 @@ def test_collect_of_the_organization_lands_each_account_and_tag_tasks_change_aws
     assert all(upload["ok"] for upload in result["uploads"]), [u["error"] for u in result["uploads"]]
 
     kinds = nodes_by_account(core.merges)
+    assert MANAGEMENT_ONLY <= set(kinds[MANAGEMENT_ACCOUNT])
     nodes = core.nodes()
     for member in world.members:
         collected = kinds[member.account_id]
         assert set(KEY_PROPERTIES) <= set(collected), set(KEY_PROPERTIES) - set(collected)
-        every_kind = {k.name for k in KINDS if k.moto}  # the world has one of each
+        every_kind = {k.name for k in KINDS if k.moto} - MANAGEMENT_ONLY  # the world has one of each
         assert every_kind <= set(collected), every_kind - set(collected)
         assert collected["aws_ec2_instance"] == 4 and collected["aws_region"] >= len(REGIONS)
         assert collected["aws_s3_bucket"] == 2 and collected["aws_iam_user"] == 2
@@ -210,8 +218,35 @@ def test_collect_of_the_organization_lands_each_account_and_tag_tasks_change_aws
     reported = tag_task(core, node_id, delete=["team"])
     assert reported["tags"] == {"owner": "ops"} and reported["id"] == bucket
     assert bucket_tags(world, member.account_id, bucket) == {"owner": "ops"}
+
+    # the aws command: registered as the reference does, piped from a search and called directly
+    handlers = [h for hs in core.workers.values() for h in hs if h["name"] == "aws"]
+    assert len(handlers) == 1 and handlers[0]["allowed_on_kind"] == "aws_resource"
+    volume = member.regions["eu-central-1"].volume
+    attrs, node = core.tag_task_parts("resoto", find_node(core, "aws_ec2_volume", volume, member.account_id))
+    piped = core.wait_task_result(core.send_task("aws", attrs, {
+        "args": ["ec2", "describe-volumes", "--volume-ids", "{id}"], "node": node}))
+    assert piped["result"] == "done", piped
+    assert [v["VolumeId"] for v in piped["data"]["Volumes"]] == [volume]
+    direct = core.wait_task_result(core.send_task("aws", {}, {"args": ["sts", "get-caller-identity"]}))
+    assert direct["result"] == "done" and direct["data"]["Account"] == MANAGEMENT_ACCOUNT, direct
     assert core.violations == []
     assert worker.proc.poll() is None
+
+
+def test_under_command_read_only_the_aws_command_refuses_what_changes_aws(world, core, start_worker):
+    started(core, start_worker, world.endpoint, "aws.command_read_only=true")
+    member = world.members[0]
+    instance = member.regions["us-east-1"].instances[1]
+    refused = core.wait_task_result(core.send_task("aws", {}, {"args": [
+        "ec2", "terminate-instances", "--instance-ids", instance, "--account", member.account_id,
+        "--region", "us-east-1"]}))
+    assert refused["result"] == "error" and "command_read_only" in refused["error"], refused
+    assert instance_state(world, member.account_id, "us-east-1", instance) == "running"
+    listed = core.wait_task_result(core.send_task("aws", {}, {"args": [
+        "ec2", "describe-instances", "--instance-ids", instance, "--account", member.account_id,
+        "--region", "us-east-1"]}))
+    assert listed["result"] == "done" and listed["data"]["Reservations"][0]["Instances"][0]["InstanceId"] == instance
 
 
 # ---- AWS misbehaving ------------------------------------------------------------------------------------

@@ -76,5 +76,5 @@ KINDS = [
     # moto cannot delete data catalogs: the tests use a recorded answer
     Kind("aws_athena_data_catalog", "athena", get_data_catalogs, id="Name", name_of="Name", arn="Arn",
          prefix="datacatalog_", tags=tagging("Tags", "tag_resource", "untag_resource", by_arn("ResourceARN")),
-         delete=call("delete_data_catalog", Name="name"), moto=False),
+         delete=call("delete_data_catalog", Name="name")),
 ]

@@ -56,8 +56,7 @@ def terminate_environment(eb: Client, reported: Json) -> None:
 KINDS = [
     Kind(APPLICATION, "elasticbeanstalk", get_applications, id="ApplicationName", arn="ApplicationArn",
          prefix="beanstalk_", props={"ctime": "DateCreated", "mtime": "DateUpdated"},
-         tags=BEANSTALK_TAGS, delete=call("delete_application", ApplicationName="name"),
-         moto=False),  # moto cannot tag applications
+         tags=BEANSTALK_TAGS, delete=call("delete_application", ApplicationName="name")),
     # moto serves neither DescribeEnvironmentResources nor TerminateEnvironment, and its environments have
     # an empty id: the tests use recorded answers
     Kind(ENVIRONMENT, "elasticbeanstalk", get_environments, id="EnvironmentId", name_of="EnvironmentName",

@@ -169,8 +169,7 @@ KINDS = [
          name_of="containerInstanceArn", arn="containerInstanceArn",
          props={"ctime": "registeredAt", "cluster_link": "clusterArn"},
          edges=(seen_by(CLUSTER, "clusterArn"), holds("aws_ec2_instance", "ec2InstanceId")),
-         tags=ECS_TAGS, delete=call("deregister_container_instance", cluster="cluster_link", containerInstance="arn"),
-         moto=False),  # moto cannot tag container instances
+         tags=ECS_TAGS, delete=call("deregister_container_instance", cluster="cluster_link", containerInstance="arn")),
     Kind(SERVICE, "ecs", get_clusters, items="Services", id="serviceName", arn="serviceArn", prefix="service_",
          props={"ctime": "createdAt", "service_deployment_controller": "deploymentController.type"},
          edges=(seen_by(CLUSTER, "clusterArn"), uses("aws_alb_target_group", "loadBalancers[].targetGroupArn"),

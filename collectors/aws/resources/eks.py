@@ -55,6 +55,5 @@ KINDS = [
          props={"ctime": "createdAt", "group_resources": _group_resources, "group_version": lambda _: None,
                 "group_nodegroup_arn": lambda _: None},
          edges=(inside(CLUSTER, "clusterName"), uses("aws_autoscaling_group", "resources.autoScalingGroups[].name")),
-         tags=EKS_TAGS, delete=call("delete_nodegroup", clusterName="cluster_name", nodegroupName="name"),
-         moto=False),  # moto cannot tag node groups
+         tags=EKS_TAGS, delete=call("delete_nodegroup", clusterName="cluster_name", nodegroupName="name")),
 ]

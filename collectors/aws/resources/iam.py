@@ -356,5 +356,5 @@ KINDS = [
          props={"ctime": "UploadDate", "expires": "Expiration"},
          tags=tagging("Tags", "tag_server_certificate", "untag_server_certificate",
                       by_property("ServerCertificateName", "name")),
-         delete=call("delete_server_certificate", ServerCertificateName="name"), moto=False),
+         delete=call("delete_server_certificate", ServerCertificateName="name")),
 ]

@@ -38,11 +38,9 @@ def get_organization(org: Client, account: Json) -> Json:
 
 
 KINDS = [
-    # moto serves them, but only a management account has them: the tests that want every kind moto serves
-    # in each member account could not find them there (recorded answers and the moto world's management
-    # account test them)
+    # only a management account has them
     Kind(ROOT, "organizations", get_organization, scope=GLOBAL, items="Roots", id="Id", name_of="Name", arn="Arn",
-         derive=False, tags=UNTAGGED, moto=False),
+         derive=False, tags=UNTAGGED),
     Kind(UNIT, "organizations", get_organization, scope=GLOBAL, items="Units", id="Id", name_of="Name", arn="Arn",
-         derive=False, edges=(seen_by(ROOT, "ParentId"), seen_by(UNIT, "ParentId")), tags=UNTAGGED, moto=False),
+         derive=False, edges=(seen_by(ROOT, "ParentId"), seen_by(UNIT, "ParentId")), tags=UNTAGGED),
 ]
