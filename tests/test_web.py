@@ -87,6 +87,7 @@ def test_metrics_after_a_collect_with_a_failed_account(start_worker):
     try:
         worker = start(start_worker, core, "example.fail_account=example-0001", "resotoworker.web_path=/worker/")
         url = base_url(worker, "/worker/")
+        core.fail_next("POST", r"/graph/resoto/merge", 503, "busy")  # the upload's first attempt
         action = core.send_action("collect")
         reply = core.wait_reply(action["task"], timeout=60)
         assert reply["kind"] == "action_done", reply
@@ -100,6 +101,17 @@ def test_metrics_after_a_collect_with_a_failed_account(start_worker):
                       account="example-0002") > 0
         assert metric(text, "resotoworker_collect_duration_seconds_count") == 1.0
         assert metric(text, "resotoworker_pool_busy") == 0.0
+        assert metric(text, "resotoworker_upload_attempts_total", call="merge") == 2.0
+        assert metric(text, "resotoworker_upload_failures_total", call="merge") == 1.0
+        assert metric(text, "resotoworker_upload_attempts_total", call="model") == 1.0
+        assert metric(text, "resotoworker_upload_failures_total", call="model") is None
+        # the supervisor's own process, and its children (at least the fork server)
+        assert metric(text, "process_resident_memory_bytes") > 0 and metric(text, "process_open_fds") > 0
+        assert metric(text, "process_cpu_seconds_total") > 0
+        assert metric(text, "resotoworker_children_resident_memory_bytes") > 10 * 2 ** 20
+        assert not [line for line in text.splitlines() if "_created" in line]
+        with urllib.request.urlopen(urllib.request.Request(url + "metrics", method="HEAD"), timeout=10) as head:
+            assert head.status == 200 and int(head.headers["Content-Length"]) > 0 and head.read() == b""
         assert get(url + "metrics", "POST")[0] == 405
         assert worker.terminate() == 0
     finally:

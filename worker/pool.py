@@ -131,10 +131,11 @@ def kill_tree(pid: int, sig: int = signal.SIGTERM) -> List[psutil.Process]:
     return procs
 
 
-def tree_rss(pid: int) -> int:
+def tree_rss(pid: int, with_root: bool = True) -> int:
+    """Resident memory of a process and all its descendants (``with_root=False``: the descendants only)."""
     try:
         parent = psutil.Process(pid)
-        procs = [parent] + parent.children(recursive=True)
+        procs = ([parent] if with_root else []) + parent.children(recursive=True)
     except psutil.NoSuchProcess:
         return 0
     total = 0
