@@ -52,8 +52,8 @@ class ProgressDisplay(Watcher):
     def __init__(self, enabled: bool) -> None:
         self.progress = Progress(
             TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("accounts, {task.fields[failed]} failed"), TextColumn("{task.fields[nodes]:,} nodes"),
-            _NodeRate(), TimeElapsedColumn(), TimeRemainingColumn(),
+            TextColumn("accounts ({task.fields[failed]} failed) • {task.fields[nodes]:,} nodes •"), _NodeRate(),
+            TextColumn("•"), TimeElapsedColumn(), TextColumn("elapsed •"), TimeRemainingColumn(), TextColumn("left"),
             console=logs.terminal_console() if enabled else None, disable=not enabled, transient=True)
         self.task = self.progress.add_task("listing accounts", total=None, nodes=0, failed=0)
 
