@@ -80,9 +80,9 @@ def test_nothing_collected_and_bad_usage_give_exit_code_2(tmp_path):
 
 def test_a_hanging_account_is_stopped_at_its_timeout(tmp_path):
     done = run("--output", str(tmp_path / "o.ndjson"), "--override", "example.accounts=2",
-               "example.fail_account=example-0001", "example.fail_mode=hang", "resotoworker.account_timeout=2")
+               "example.fail_account=example-0001", "example.fail_mode=hang", "resotoworker.account_timeout=5")
     assert done.returncode == 1
-    assert "timed out after 2 s" in done.stdout
+    assert "timed out after 5 s" in done.stdout
 
 
 def test_sigterm_mid_collect_leaves_no_process_behind(tmp_path):

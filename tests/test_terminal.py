@@ -38,6 +38,7 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self.raw = b""
         self.screens = []
+        self.status = None
 
     def lines(self):
         return [line.rstrip() for line in self.screen.display if line.strip()]
@@ -61,12 +62,18 @@ class Terminal:
         raise AssertionError("the screen never showed what was expected:\n" + "\n".join(self.lines()))
 
     def exit_code(self, timeout=30):
-        self.read_until(lambda t: False if t.alive() else True, timeout)
-        _, status = os.waitpid(self.pid, 0)
-        return os.waitstatus_to_exitcode(status)
+        self.read_until(lambda t: t.reap(), timeout)  # until it exits, or closes the terminal
+        deadline = time.monotonic() + timeout
+        while not self.reap():
+            assert time.monotonic() < deadline, "the worker closed the terminal but did not exit"
+            time.sleep(0.05)
+        return os.waitstatus_to_exitcode(self.status)
 
-    def alive(self):
-        return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
+    def reap(self):
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            self.status = status if pid else None
+        return self.status is not None
 
 
 def bar_and_logs(lines):
