@@ -8,7 +8,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from worker.args import COLLECT, COMMON  # noqa: E402
+from worker.args import COLLECT, COMMON, DAEMON  # noqa: E402
 from worker.config import worker_schema  # noqa: E402
 from worker.plugins import collectors  # noqa: E402
 from generated_section import write_or_check  # noqa: E402
@@ -47,9 +47,12 @@ def schema_table(schema):
 
 
 def generated():
-    parts = ["## Command line and environment (generated)", "", "`resotoworker [options]`:", "",
-             options_table(COMMON), "", "`resotoworker collect [options]` takes the options above and:", "",
-             options_table(COLLECT), "", "## Config section `resotoworker` (generated)", "",
+    parts = ["## Command line and environment (generated)", "",
+             "`resotoworker [options]` (the daemon) and `resotoworker collect [options]` (one collect) both take:",
+             "", options_table(COMMON), "", "The daemon only:", "", options_table(DAEMON), "",
+             "`collect` only (the options of both may come before or after `collect`):", "",
+             options_table(COLLECT), "", "`resotoworker --version` prints the distribution and its version.", "",
+             "## Config section `resotoworker` (generated)", "",
              schema_table(worker_schema())]
     for name, schema in sorted(collectors().schemas().items()):
         parts += ["", f"## Config section `{name}` (generated)", "", schema_table(schema)]

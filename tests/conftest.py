@@ -94,3 +94,17 @@ def core_double():
     core = CoreDouble().start()
     yield core
     core.stop()
+
+
+@pytest.fixture
+def log_collector_env(tmp_path):
+    """The environment in which the ``logtest`` collector (tests/plugins/log_collector.py) is installed."""
+    plugins = os.path.join(ROOT, "tests", "plugins")
+    sys.path.insert(0, plugins)
+    try:
+        import log_collector
+    finally:
+        sys.path.remove(plugins)
+    site = tmp_path / "site"
+    log_collector.install(str(site))
+    return {"PYTHONPATH": os.pathsep.join([str(site), plugins])}

@@ -2,7 +2,6 @@
 or collect one account into its spool file. Results are small JSON-able dicts."""
 from __future__ import annotations
 
-import threading
 from typing import Any, Dict, List
 
 from hookspecs import Account
@@ -14,16 +13,13 @@ Json = Dict[str, Any]
 
 
 class ChildProgress:
-    """The Progress a collector gets: forwards to the supervisor, which builds the core's tree.
-    Thread-safe: each message is sent whole under a lock."""
+    """The Progress a collector gets: forwards to the supervisor, which builds the core's tree."""
 
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
-        self._lock = threading.Lock()
 
     def _send(self, message: Json) -> None:
-        with self._lock:
-            self.channel.send(message)
+        self.channel.send(message)
 
     def parts(self, names: List[str]) -> None:
         self._send({"type": "parts", "names": [str(n) for n in names]})

@@ -350,7 +350,8 @@ class CleanupRun:
             members[key] = sorted(group)
             pairs = [[src, dst] for src, before in sorted(group.items()) for dst in sorted(before)]
             jobs.append(Job(key, cleanup_account, (cloud, self.config.section(cloud), [nodes[n] for n in members[key]],
-                                                   pairs, self.worker["cleanup_pool_size"], dry_run)))
+                                                   pairs, self.worker["cleanup_pool_size"], dry_run),
+                            {"cloud": cloud, "account": account}))
         log.info("cleanup%s: %d marked resource(s) in %d account(s)", " (dry run)" if dry_run else "",
                  sum(len(m) for m in members.values()), len(jobs))
         if jobs and not self._stopped.is_set():

@@ -7,21 +7,22 @@ from typing import List, Optional
 
 from worker import args as arguments
 from worker import logs
-from worker.core.errors import FatalError
+from worker.core.errors import FatalError, UsageError
 
 log = logging.getLogger("resotoworker")
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = arguments.parse(argv)
-    except FatalError as ex:
+    except UsageError as ex:
         print(f"resotoworker: {ex}", file=sys.stderr)
         return USAGE_ERROR
-    if getattr(args, "machine_help", False):
+    if args.machine_help:
         print("\n".join(arguments.all_flags()))
         return 0
     logs.setup(args.verbose, args.trace, args.quiet, args.log_format)
@@ -34,12 +35,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         from worker.daemon import Daemon
 
         return Daemon(args, overrides).run()
+    except UsageError as ex:
+        print(f"resotoworker: {ex}", file=sys.stderr)
+        return USAGE_ERROR
     except FatalError as ex:
         log.error("%s", ex)
         return 2 if args.command == "collect" else 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before the command's own signal handling is in place
         log.warning("interrupted")
-        return 1
+        return INTERRUPTED
 
 
 if __name__ == "__main__":

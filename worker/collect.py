@@ -65,6 +65,16 @@ class CollectSummary:
         return sum(a.nodes for a in self.landed)
 
 
+class Watcher:
+    """What a display learns of a run as it goes (the one-shot's progress bar); by default nothing."""
+
+    def listed(self, accounts: int) -> None:
+        """Every cloud's accounts are listed: ``accounts`` will be collected."""
+
+    def finished(self, report: AccountReport) -> None:
+        """An account's child is done: collected (its nodes counted) or failed."""
+
+
 class ProgressTree:
     """Cloud → account → parts, sent as the core's progress tree, at most once a second per cloud."""
 
@@ -129,7 +139,7 @@ class CollectRun:
     def __init__(self, collectors: Collectors, config: WorkerConfig, clouds: List[str],
                  sink: Callable[[Landed], Sink],
                  task: Optional[Json] = None, progress: Optional[Callable[[Json], None]] = None,
-                 error: Optional[Callable[[str, tuple], None]] = None) -> None:
+                 error: Optional[Callable[[str, tuple], None]] = None, watcher: Watcher = Watcher()) -> None:
         self.collectors = collectors
         self.config = config
         self.worker = config.worker
@@ -139,6 +149,7 @@ class CollectRun:
         self.task = task or {}
         self.tree = ProgressTree(progress)
         self.report_error = error or (lambda message, context: None)
+        self.watcher = watcher
         self.reports: Dict[str, AccountReport] = {}
         self.cloud_errors: Dict[str, str] = {}
         self.pool: Optional[Pool] = None
@@ -174,13 +185,18 @@ class CollectRun:
                     self.tree.account(cloud, report.key, report.name)
                     spool = self.spools[report.key] = os.path.join(spool_dir, f"{len(jobs):06d}.ndjson")
                     args = (cloud, self.config.section(cloud), account, spool, self.sink.merge_kind, self.task)
-                    jobs.append(Job(report.key, child.collect_account, args))
+                    jobs.append(Job(report.key, child.collect_account, args,
+                                    {"cloud": report.cloud, "account": report.account}))
             self.tree.flush(force=True)
+            self.watcher.listed(len(jobs))
             log.info("collecting %d account(s) of %s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
                      self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
             self._new_pool().run(jobs, self._on_message, self._on_done)
             self.sink.finish()
             self.tree.flush(force=True)
+        except BaseException:
+            self.sink.abort()
+            raise
         finally:
             if self.worker["debug_dump_json"]:
                 log.info("debug_dump_json: keeping the spool files in %s", spool_dir)
@@ -194,7 +210,8 @@ class CollectRun:
     def _list_accounts(self) -> Dict[str, List[Json]]:
         """Listing may call the cloud (e.g. an organization): it runs in a child like a collect."""
         found: Dict[str, List[Json]] = {}
-        jobs = [Job(cloud, child.list_accounts, (cloud, self.config.section(cloud))) for cloud in self.clouds]
+        jobs = [Job(cloud, child.list_accounts, (cloud, self.config.section(cloud)), {"cloud": cloud})
+                for cloud in self.clouds]
 
         def done(outcome: Outcome) -> None:
             if outcome.ok:
@@ -239,6 +256,7 @@ class CollectRun:
         self.tree.account_done(report.cloud, outcome.key)
         if not outcome.ok:
             self._failed(report, outcome.error)
+            self.watcher.finished(report)
             return
         result = outcome.value
         report.nodes, report.edges = result["nodes"], result["edges"]
@@ -249,6 +267,7 @@ class CollectRun:
                         "; ".join(report.warnings[:3]), **account_fields(report.cloud, report.account))
         log.info("%s collected: %d nodes, %d edges in %.1f s", outcome.key, report.nodes, report.edges, outcome.seconds,
                  **account_fields(report.cloud, report.account))
+        self.watcher.finished(report)
         self.sink.account_ready(outcome.key, AccountSpool(report.cloud, result["account_id"], self.spools[outcome.key],
                                                           report.nodes, report.edges))
 

@@ -255,9 +255,13 @@ def parse_override(text: str, schemas: Dict[str, Json]) -> Tuple[str, str, Any]:
     if prop is None:
         raise OverrideError(f"override {text!r}: unknown key {key!r} in section {section!r}")
     try:
-        return section, key, cast_value(prop, value.strip())
+        typed = cast_value(prop, value.strip())
     except OverrideError as ex:
         raise OverrideError(f"override {text!r}: {ex}") from None
+    for problem_key, reason in section_errors(section, schema, {**defaults(schema), key: typed}):
+        if problem_key == key:  # e.g. out of range, not one of an enum's values
+            raise OverrideError(f"override {text!r}: {reason.split(': ', 1)[-1]}")
+    return section, key, typed
 
 
 def apply_overrides(config: Json, overrides: Iterable[Tuple[str, str, Any]]) -> Json:
@@ -283,13 +287,7 @@ class WorkerConfig:
             fallback = previous.sections.get(name) if previous else None
             sections[name], problems = resolve_section(name, schema, stored.get(name), fallback)
             self.problems.extend(problems)
-        overridden = apply_overrides(sections, overrides)
-        for name, schema in schemas.items():
-            for key, reason in section_errors(name, schema, overridden[name]):
-                self.problems.append(f"{reason} (from an override; ignored)")
-                if key is not None and key in sections[name]:
-                    overridden[name][key] = sections[name][key]
-        self.sections: Json = overridden
+        self.sections: Json = apply_overrides(sections, overrides)  # checked by parse_override already
 
     def section(self, name: str) -> Json:
         return self.sections[name]

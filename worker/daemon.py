@@ -20,7 +20,7 @@ from worker.core import certs, tls
 from worker.core.actions import ActionLink, Feedback
 from worker.core.client import CoreClient
 from worker.core.config_link import ConfigStore, EventLink
-from worker.core.errors import CoreRejected, FatalError
+from worker.core.errors import CoreRejected, FatalError, UsageError
 from worker.core.tasks import TaskLink, tag_handler
 from worker.home_files import write_home_files
 from worker.metrics import METRICS, Metrics, links as link_metrics
@@ -43,7 +43,7 @@ def parse_overrides(texts: List[str], schemas: Dict[str, Any]) -> List[tuple]:
     try:
         return [parse_override(text, schemas) for text in texts]
     except OverrideError as ex:
-        raise FatalError(str(ex)) from None
+        raise UsageError(str(ex)) from None
 
 
 def active_clouds(config: WorkerConfig, registry: Collectors, wanted: Optional[List[str]] = None) -> tuple:

@@ -3,13 +3,31 @@ metrics through what the supervisor already learns (outcomes, account reports, c
 never touch prometheus state, so nothing is lost when a child exits."""
 from __future__ import annotations
 
+import os
 import time
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector,
+                               disable_created_metrics, generate_latest)
 from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported for the web server)
+from prometheus_client.core import GaugeMetricFamily
+
+from worker.pool import tree_rss
 
 ACCOUNT = ("cloud", "account")
+
+# a counter's _created series doubles every per-account series and says nothing an operator uses
+disable_created_metrics()
+
+
+class _ChildrenMemory:
+    """Read at each scrape: what the fork server, the collecting children and whatever they started hold."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        yield GaugeMetricFamily("resotoworker_children_resident_memory_bytes",
+                                "Resident memory of all processes below the supervisor (fork server, children, "
+                                "their processes), summed; shared pages count once per process",
+                                value=tree_rss(os.getpid(), with_root=False))
 
 
 class Metrics:
@@ -39,6 +57,14 @@ class Metrics:
         self.pool_busy = Gauge("resotoworker_pool_busy", "Account collects running right now", registry=r)
         self.pool_size = Gauge("resotoworker_pool_size", "Configured pool size (resotoworker.pool_size)",
                                registry=r)
+        self.upload_attempts = Counter("resotoworker_upload_attempts_total",
+                                       "Requests of graph work sent to the core (graph creation, model update, "
+                                       "merge uploads), each retry included", ("call",), registry=r)
+        self.upload_failures = Counter("resotoworker_upload_failures_total",
+                                       "Requests of graph work to the core that failed (no connection, timeout, "
+                                       "an error status), whether retried or not", ("call",), registry=r)
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds, …
+        r.register(_ChildrenMemory())
         # called before each scrape, to read state the daemon owns (links, pool)
         self.before_scrape: Optional[Callable[["Metrics"], None]] = None
 
@@ -61,6 +87,11 @@ class Metrics:
     def api_retried(self, cloud: str, account: str, count: int, reason: str) -> None:
         if count > 0:
             self.api_retries.labels(cloud, account, reason).inc(count)
+
+    def upload_attempt(self, call: str, ok: bool) -> None:
+        self.upload_attempts.labels(call).inc()
+        if not ok:
+            self.upload_failures.labels(call).inc()
 
     def cloud_failed(self, cloud: str) -> None:
         self.errors.labels(cloud, "").inc()

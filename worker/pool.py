@@ -10,6 +10,7 @@ milliseconds with all modules already imported; only the job's small arguments a
 """
 from __future__ import annotations
 
+import contextvars
 import ctypes
 import logging
 import multiprocessing
@@ -27,6 +28,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional
 
 import psutil
 
+from worker import logs
+
 log = logging.getLogger(__name__)
 
 PRELOAD = ["worker.preload"]
@@ -38,6 +41,7 @@ class Job:
     key: str
     fn: Callable[..., Any]  # a module-level function: fn(*args, channel=Channel) -> JSON-able result
     args: tuple = ()
+    log_fields: Dict[str, str] = field(default_factory=dict)  # on every line the job logs (cloud, account)
 
 
 @dataclass
@@ -51,14 +55,17 @@ class Outcome:
 
 
 class Channel:
-    """How a job talks to the supervisor while it runs (progress, notes)."""
+    """How a job talks to the supervisor while it runs (progress, notes, log records). Thread-safe: a
+    collector's threads share it, and a message larger than the pipe's buffer is written in parts."""
 
     def __init__(self, send: Callable[[Dict[str, Any]], None]) -> None:
         self._send = send
+        self._lock = threading.Lock()
 
     def send(self, message: Dict[str, Any]) -> None:
         try:
-            self._send(message)
+            with self._lock:
+                self._send(message)
         except (OSError, ValueError, EOFError):
             pass  # the supervisor is gone or stopped listening; the job's result still counts
 
@@ -94,11 +101,13 @@ def _kill_tree_when_closed(fd: int) -> None:
     kill_tree(os.getpid(), signal.SIGKILL)
 
 
-def _child_main(job: Job, conn: multiprocessing.connection.Connection) -> None:
+def _child_main(job: Job, conn: multiprocessing.connection.Connection, log_levels: Dict[str, int]) -> None:
     _die_with_supervisor(conn)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C reaches the supervisor, which stops us
+    threading.current_thread().name = f"collect {job.key}"  # as in a thread of the pool
     channel = Channel(conn.send)
+    logs.to_supervisor(channel.send, log_levels, job.log_fields)
     try:
         value = job.fn(*job.args, channel=channel)
         conn.send({"type": "result", "value": value})
@@ -131,10 +140,11 @@ def kill_tree(pid: int, sig: int = signal.SIGTERM) -> List[psutil.Process]:
     return procs
 
 
-def tree_rss(pid: int) -> int:
+def tree_rss(pid: int, with_root: bool = True) -> int:
+    """Resident memory of a process and all its descendants (``with_root=False``: the descendants only)."""
     try:
         parent = psutil.Process(pid)
-        procs = [parent] + parent.children(recursive=True)
+        procs = ([parent] if with_root else []) + parent.children(recursive=True)
     except psutil.NoSuchProcess:
         return 0
     total = 0
@@ -177,6 +187,7 @@ class Pool:
         self.memory_limit = memory_limit_mb * 1024 * 1024
         self.kill_grace = kill_grace
         self._stopping = threading.Event()
+        self._stopped: Optional[tuple] = None  # (reason, grace) once stop() was called
         self._running: Dict[str, _Running] = {}
         self._lock = threading.Lock()
         self._thread_messages: "queue.Queue[tuple]" = queue.Queue()
@@ -207,8 +218,9 @@ class Pool:
     def stop(self, reason: str = "the worker is shutting down", grace: Optional[float] = None) -> None:
         """Stop every running job (TERM, then KILL after ``grace``, by default the pool's grace period);
         ``run`` returns when all are gone."""
-        self._stopping.set()
         with self._lock:
+            self._stopped = (reason, grace)
+            self._stopping.set()
             entries = list(self._running.values())
         for entry in entries:
             self._terminate(entry, reason, grace)
@@ -223,24 +235,29 @@ class Pool:
         entry = _Running(job=job, started=time.monotonic())
         if self.fork:
             reader, writer = self.ctx.Pipe(duplex=False)
-            process = self.ctx.Process(target=_child_main, args=(job, writer), name=f"collect {job.key}",
-                                       daemon=True)
+            process = self.ctx.Process(target=_child_main, args=(job, writer, logs.current_levels()),
+                                       name=f"collect {job.key}", daemon=True)
             process.start()
             writer.close()  # the child holds the only write end: EOF on ours means it is gone
             entry.process, entry.conn = process, reader
         else:
-            thread = threading.Thread(target=self._thread_main, args=(entry,), name=f"collect {job.key}",
-                                      daemon=True)
+            # with the caller's log context (the action's task), as a child's lines get when replayed
+            thread = threading.Thread(target=contextvars.copy_context().run, args=(self._thread_main, entry),
+                                      name=f"collect {job.key}", daemon=True)
             entry.thread = thread
             thread.start()
         with self._lock:
             self._running[job.key] = entry
+            stopped = self._stopped
+        if stopped is not None:  # stop() came from another thread while this one was starting
+            self._terminate(entry, *stopped)
 
     def _thread_main(self, entry: _Running) -> None:
         key = entry.job.key
         channel = Channel(lambda message: self._thread_messages.put((key, message)))
         try:
-            value = entry.job.fn(*entry.job.args, channel=channel)
+            with logs.context(**entry.job.log_fields):
+                value = entry.job.fn(*entry.job.args, channel=channel)
             self._thread_messages.put((key, {"type": "result", "value": value}))
         except BaseException as ex:
             self._thread_messages.put((key, {"type": "failed", "error": f"{type(ex).__name__}: {ex}",
@@ -288,6 +305,8 @@ class Pool:
             entry.result = message
         elif kind == "_exit":
             entry.extra["exited"] = True
+        elif kind == "log":
+            logs.replay(message.get("record"))
         else:
             try:
                 on_message(entry.job.key, message)

@@ -4,6 +4,7 @@ whether it landed."""
 from __future__ import annotations
 
 import contextvars
+import errno
 import logging
 import os
 import threading
@@ -29,6 +30,9 @@ class Sink:
 
     def finish(self) -> None:
         """All accounts are in: send what waits for the end, and wait until everything is sent."""
+
+    def abort(self) -> None:
+        """The run broke off with an exception: drop what is half written."""
 
 
 class CoreSink(Sink):
@@ -80,30 +84,39 @@ class CoreSink(Sink):
 
 class FileSink(Sink):
     """``--output FILE``: one upload holding every account (root and clouds once, each account a replace
-    node), written as accounts finish. ``--output DIR/``: one file per account, as the core would get
-    each upload in ``account`` mode."""
+    node), written as accounts finish, to a file beside FILE that replaces it when the run ends: an
+    interrupted run (``stopping``) or one where nothing landed leaves the last good FILE as it was. A FILE
+    that is not a regular file (``/dev/stdout``, a pipe) is written directly. ``--output DIR/``: one file
+    per account, as the core would get each upload in ``account`` mode, each complete when it appears."""
 
-    def __init__(self, target: str, on_landed: Landed) -> None:
+    def __init__(self, target: str, on_landed: Landed, stopping: threading.Event) -> None:
         self.per_account = target.endswith(os.sep) or os.path.isdir(target)
         self.target = target
         self.on_landed = on_landed
+        self.stopping = stopping
         self._lock = threading.Lock()
         self._file = None
+        self._partial: Optional[str] = None
         self._clouds: set = set()
         if self.per_account:
-            os.makedirs(target, exist_ok=True)
-        else:
-            parent = os.path.dirname(os.path.abspath(target))
-            os.makedirs(parent, exist_ok=True)
+            _make_dirs(target)
+            _probe(target)  # unwritable: say so now, not once per account
+        elif os.path.exists(target) and not os.path.isfile(target):
             self._file = open(target, "wb")
+        else:
+            _make_dirs(os.path.dirname(os.path.abspath(target)))
+            self._partial = _partial_name(target)
+            self._file = open(self._partial, "xb")
 
     def account_ready(self, key: str, spool: AccountSpool) -> None:
         try:
             if self.per_account:
-                name = key.replace("/", "_").replace(":", "_") + ".ndjson"
-                with open(os.path.join(self.target, name), "wb") as out:
+                path = os.path.join(self.target, key.replace("/", "_").replace(":", "_") + ".ndjson")
+                partial = _partial_name(path)
+                with open(partial, "wb") as out:
                     for chunk in MergeStream().add(spool):
                         out.write(chunk)
+                os.replace(partial, path)
             else:
                 with self._lock:
                     self._write_shared(spool)
@@ -124,5 +137,37 @@ class FileSink(Sink):
             self._file.write(chunk)
 
     def finish(self) -> None:
+        if self._file is None:
+            return
+        self._file.close()
+        if self._partial is None:
+            return
+        if self.stopping.is_set() or not self._clouds:
+            self.abort()
+            log.warning("%s: left as it was (%s)", self.target,
+                        "the run was stopped" if self.stopping.is_set() else "no account landed")
+        else:
+            os.replace(self._partial, self.target)
+
+    def abort(self) -> None:
         if self._file is not None:
             self._file.close()
+        if self._partial is not None and os.path.exists(self._partial):
+            os.unlink(self._partial)
+
+
+def _make_dirs(path: str) -> None:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except FileExistsError:  # a part of the path is a file
+        raise NotADirectoryError(errno.ENOTDIR, "Not a directory", path) from None
+
+
+def _partial_name(path: str) -> str:
+    head, tail = os.path.split(path)
+    return os.path.join(head, f".{tail}.{os.getpid()}.partial")
+
+
+def _probe(directory: str) -> None:
+    with open(_partial_name(os.path.join(directory, "probe")), "wb") as probe:
+        os.unlink(probe.name)

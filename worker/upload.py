@@ -27,6 +27,7 @@ import tenacity
 
 from worker.core.client import CoreClient
 from worker.core.errors import CoreRejected
+from worker.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ class CoreGraph:
         self.budget = worker["upload_retry_budget"]
         self.stopping = stopping or threading.Event()
 
-    def _call(self, what: str, send: Send, ok: Iterable[int] = (200,)) -> requests.Response:
+    def _call(self, call: str, what: str, send: Send, ok: Iterable[int] = (200,)) -> requests.Response:
+        """``send`` with retries; ``call`` names the kind of request in the metrics."""
         deadline = time.monotonic() + self.budget
         last = ["no attempt made"]
 
@@ -76,8 +78,10 @@ class CoreGraph:
             try:
                 response = send(self.client.graph_work(at_most=left))
             except requests.RequestException as ex:
+                METRICS.upload_attempt(call, ok=False)
                 last[0] = f"{type(ex).__name__}: {ex}"
                 raise _Retryable(last[0]) from None
+            METRICS.upload_attempt(call, ok=response.status_code in ok)
             if response.status_code in ok:
                 return response
             if response.status_code >= 500 or response.status_code == 429 or \
@@ -105,9 +109,9 @@ class CoreGraph:
 
     def prepare(self, model: List[Dict[str, Any]]) -> None:
         """Create the graph (idempotent) and merge our kinds into its model."""
-        self._call(f"creating graph {self.graph}", lambda timeout: self.client.request(
+        self._call("graph", f"creating graph {self.graph}", lambda timeout: self.client.request(
             "POST", f"/graph/{self.graph}", headers={"Accept": "application/json", "Content-Type": "application/json"}))
-        self._call(f"updating the model of graph {self.graph}", lambda timeout: self.client.request(
+        self._call("model", f"updating the model of graph {self.graph}", lambda timeout: self.client.request(
             "PATCH", f"/graph/{self.graph}/model", json=model, headers={"Accept": "application/json"},
             timeout=timeout))
         log.info("graph %s ready, model with %d kinds registered", self.graph, len(model))
@@ -126,7 +130,7 @@ class CoreGraph:
             return self.client.request("POST", f"/graph/{self.graph}/merge", params=params, headers=headers,
                                        data=self._until_stopped(body()), timeout=timeout)
 
-        response = self._call(f"uploading {what}", send, ok=(200, 204))
+        response = self._call("merge", f"uploading {what}", send, ok=(200, 204))
         counts = None
         if response.status_code == 200:
             try:

@@ -141,8 +141,9 @@ class WebServer:
                     self._send(500, f"error: {ex}\n".encode())
 
             def _not_allowed(self) -> None:
-                self._send(405, b"method not allowed\n", headers={"Allow": "GET"})
+                self._send(405, b"method not allowed\n", headers={"Allow": "GET, HEAD"})
 
-            do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _not_allowed
+            do_HEAD = do_GET  # _send leaves the body out
+            do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
         return Handler

@@ -11,7 +11,7 @@ import requests
 import urllib3
 
 from worker.core.errors import CoreRejected, FatalError
-from worker.core.jwt import TokenCache
+from worker.core.tokens import TokenCache
 
 log = logging.getLogger(__name__)
 

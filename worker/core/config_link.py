@@ -67,6 +67,13 @@ class ConfigStore:
         raw = body.get("raw_config") if isinstance(body, dict) else None
         return (resolve_env(config) if config else None), (raw or config or {})
 
+    def load(self) -> WorkerConfig:
+        """Fetch and apply, reporting what is wrong with the stored config like a start does; store nothing
+        (the one-shot run)."""
+        stored, _ = self.fetch()
+        self._apply(stored, reload=False)
+        return self.current
+
     def startup(self) -> WorkerConfig:
         """First load: fetch, register our config model, store defaults for our sections."""
         stored, raw = self.fetch()

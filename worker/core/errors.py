@@ -12,3 +12,7 @@ class CoreRejected(Exception):
         super().__init__(f"{what}: core answered {status}: {body.strip()[:500]}")
         self.status = status
         self.body = body
+
+
+class UsageError(FatalError):
+    """The command line or the environment asks for something invalid: exit code 2, before anything runs."""

@@ -15,7 +15,7 @@ import certifi
 import requests
 import urllib3
 
-from worker.core import jwt
+from worker.core import tokens
 from worker.core.errors import FatalError
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,8 @@ def fetch_ca(core_url: str, psk: Optional[str], timeout: float = 10) -> str:
             raise FatalError("the core sent its CA certificate without a signed fingerprint: "
                              "is the core running without a PSK while the worker has one?")
         try:
-            claims = jwt.decode(header, psk)
-        except jwt.InvalidToken as ex:
+            claims = tokens.decode(header, psk)
+        except tokens.InvalidToken as ex:
             raise FatalError(f"the core's CA certificate signature could not be verified with our PSK "
                              f"(wrong PSK?): {ex}") from None
         if claims.get("sha256_fingerprint") != actual:
