@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 
 from collectors.aws.metrics import Activity, Usage
+from collectors.common.model import at
 
 Client = Any  # a boto3 client; typed loosely because boto3 generates the classes at runtime
 Json = Dict[str, Any]
@@ -144,20 +145,10 @@ def values(item: Any, path: Value) -> List[Any]:
         return []
     if callable(path):
         found = path(item)
-        found = found if isinstance(found, (list, tuple)) else [found]
+        found = list(found) if isinstance(found, (list, tuple)) else [found]
     else:
-        found = [item]
-        for step in path.split("."):
-            each = step.endswith("[]")
-            key = step[:-2] if each else step
-            nxt: List[Any] = []
-            for value in found:
-                value = value.get(key) if isinstance(value, dict) else None
-                if each:
-                    nxt.extend(value if isinstance(value, (list, tuple)) else [])
-                elif value is not None:
-                    nxt.append(value)
-            found = nxt
+        found = at(item, path)
+        found = found if "[]" in path else [found]
     return [v for v in found if v is not None]
 
 

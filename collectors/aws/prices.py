@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from collectors.common.model import write_or_check
+
 FACTS_FILE = Path(__file__).with_name("instance_types.json")
 Json = Dict[str, Any]
 
@@ -62,15 +64,7 @@ def generate() -> str:
 
 
 def main(argv: List[str]) -> int:
-    text = generate()
-    if "--check" in argv:
-        if FACTS_FILE.read_text(encoding="utf-8") != text:
-            print(f"{FACTS_FILE} is not what resotodata holds: run python -m collectors.aws.prices")
-            return 1
-        return 0
-    FACTS_FILE.write_text(text, encoding="utf-8")
-    print(f"wrote {FACTS_FILE}")
-    return 0
+    return write_or_check(FACTS_FILE, generate(), "--check" in argv, "python -m collectors.aws.prices")
 
 
 if __name__ == "__main__":
