@@ -11,7 +11,7 @@ from collectors.aws.config import AwsConfig
 from collectors.aws.credentials import base_session
 from collectors.aws.regions import enabled_regions
 from collectors.aws.table import services
-from collectors.aws.resources import dynamodb, ec2_compute
+from collectors.aws.resources import base, dynamodb, ec2_compute
 
 
 def offline(service: str):
@@ -44,6 +44,22 @@ def test_dynamodb_tags_follow_next_token():
         stub.add_response("list_tags_of_resource", {"Tags": [{"Key": "b", "Value": "2"}]},
                           {"ResourceArn": "arn:t", "NextToken": "t"})
         assert [t["Key"] for t in dynamodb._tags(client, "arn:t")] == ["a", "b"]
+
+
+def test_an_operation_without_a_paginator_in_this_botocore_is_followed_by_its_next_token():
+    client = offline("sagemaker")
+    with Stubber(client) as stub:
+        stub.add_response("list_projects", {"ProjectSummaryList": [_project("a")], "NextToken": "t"},
+                          {"MaxResults": 2})
+        stub.add_response("list_projects", {"ProjectSummaryList": [_project("b")]}, {"MaxResults": 2, "NextToken": "t"})
+        found = base._follow_next_token(client, "list_projects", "ProjectSummaryList",
+                                        PaginationConfig={"PageSize": 2})
+    assert [p["ProjectName"] for p in found] == ["a", "b"]
+
+
+def _project(name: str) -> dict:
+    return {"ProjectName": name, "ProjectArn": f"arn:aws:sagemaker:us-east-1:1:project/{name}", "ProjectId": name,
+            "CreationTime": "2024-01-01T00:00:00Z", "ProjectStatus": "CreateCompleted"}
 
 
 def test_enabled_regions_stay_in_the_partition(aws_env):

@@ -27,10 +27,29 @@ class Partial:
 
 def paginate(client: Client, operation: str, result_key: str, **params: Any) -> list:
     """All items of a paginated list call."""
+    if not client.can_paginate(operation):
+        return _follow_next_token(client, operation, result_key, **params)
     items: list = []
     for page in client.get_paginator(operation).paginate(**params):
         items.extend(page.get(result_key) or [])
     return items
+
+
+def _follow_next_token(client: Client, operation: str, result_key: str, **params: Any) -> list:
+    # botocore gained some services' paginators late (SageMaker's ListProjects after 1.43): with an older one
+    # installed, the pages are followed by hand, by the NextToken these operations all use
+    page_size = params.pop("PaginationConfig", {}).get("PageSize")
+    if page_size:
+        params["MaxResults"] = page_size
+    call = getattr(client, operation)
+    items: list = []
+    token: Optional[str] = None
+    while True:
+        page = call(**params, **({"NextToken": token} if token else {}))
+        items.extend(page.get(result_key) or [])
+        token = page.get("NextToken")
+        if not token:
+            return items
 
 
 def optional(call: Callable[..., Json], codes: Collection[str], **params: Any) -> Optional[Json]:
