@@ -1,9 +1,8 @@
 """EFS, RDS clusters and their snapshots, Redshift, ElastiCache, Kinesis and OpenSearch, collected from the moto
 world (``world_data.py``); Glacier vaults and jobs, which moto does not serve, from recorded answers
-(``recorded/glacier``) through the fault proxy, over a real socket; DynamoDB global tables (not in the table yet,
-see ``dynamodb.GLOBAL_TABLES``) through their get from recorded answers (``recorded/dynamodb``). Then what the gets
-do around their detail calls: a policy that cannot be read costs the policy only, DescribeDomains takes five
-names at a time."""
+(``recorded/glacier``) through the fault proxy, over a real socket; DynamoDB global tables through their get from
+recorded answers (``recorded/dynamodb``). Then what the gets do around their detail calls: a policy that cannot be
+read costs the policy only, DescribeDomains takes five names at a time."""
 from __future__ import annotations
 
 import json
@@ -15,14 +14,12 @@ import pytest
 from collectors.aws import plugin
 from collectors.aws.clients import forget_clients
 from collectors.aws.credentials import forget_cached_credentials
-from collectors.aws.model import model_kinds
 from collectors.aws.resources.dynamodb import GLOBAL_TABLES
 from collectors.aws.resources.opensearch import get_domains
 from collectors.aws.shape import Scope, node
 
 from .conftest import Collected, collect_into_file, org_config
 from .faults import FaultProxy
-from .model_check import load_kinds, reported_problems
 from .recorded import Recorded
 from .world import World
 from .world_data import (ACCESS_POINT_NAME, CACHE_CLUSTER, DB_CLUSTER, DB_CLUSTER_MEMBER, DB_CLUSTER_SNAPSHOT,
@@ -32,7 +29,6 @@ from .world_data import (ACCESS_POINT_NAME, CACHE_CLUSTER, DB_CLUSTER, DB_CLUSTE
 SERVICES = ["efs", "rds", "redshift", "elasticache", "kinesis", "opensearch", "ec2", "kms", "iam", "sns"]
 JOB_ID = "HkF9p6o7yjhFx-K3CGl6fuSm6VzW9T7esGQfco8nUXVYwS0jlb5gq1JZ55yHgt5vP54ZShjoQzQVVh7vEXAMPLEjobID"
 SPARE_REGION = "ap-southeast-2"  # collected by no other test
-PENDING_FIXTURE = Path(__file__).with_name("fixtures") / "pending" / "aws_dynamodb_global_table.json"
 
 
 def accounts_by_id(section: dict) -> dict:
@@ -198,19 +194,6 @@ def test_vaults_and_jobs_from_recorded_answers(member, aws_env, monkeypatch, tmp
     assert job["reported"]["arn"] == f"arn:aws:glacier:us-east-1:{member.account_id}:job/{JOB_ID}"
     assert job["reported"]["glacier_job_inventory_retrieval_parameters"] == {"output_format": "JSON"}
     assert graph.has_edge(vault, job) and not graph.has_edge(vault, job, "delete")
-
-
-def test_global_tables_shape_their_fixture():
-    data = json.loads(PENDING_FIXTURE.read_text())
-    problems = []
-    made = node(GLOBAL_TABLES, data["item"], Scope("111122223333", "us-east-1", "global"), problems)
-    expect = data["expect"]
-    assert problems == [] and reported_problems(load_kinds(model_kinds()), made.reported) == []
-    assert [made.reported["id"], made.reported["name"], made.reported["arn"], made.metadata] == \
-        [expect["id"], expect["name"], expect["arn"], None]
-    assert sorted([link.edge_type, "out" if link.outgoing else "in", link.other.kind, link.other.key]
-                  for link in made.links) == sorted(expect["links"])
-    assert {p: made.reported.get(p) for p in expect["reported"]} == expect["reported"]
 
 
 def test_global_tables_come_as_dynamodb_sends_them(world, member, aws_env):

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Iterable, List, Optional, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, OperationNotPageableError
 
 from collectors.aws.clients import error_code
 from collectors.aws.kind import Client, Json
@@ -27,10 +27,12 @@ class Partial:
 
 def paginate(client: Client, operation: str, result_key: str, **params: Any) -> list:
     """All items of a paginated list call."""
-    if not client.can_paginate(operation):
+    try:
+        paginator = client.get_paginator(operation)
+    except OperationNotPageableError:
         return _follow_next_token(client, operation, result_key, **params)
     items: list = []
-    for page in client.get_paginator(operation).paginate(**params):
+    for page in paginator.paginate(**params):
         items.extend(page.get(result_key) or [])
     return items
 
