@@ -8,7 +8,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from collectors.aws.kind import IN, OUT  # noqa: E402
+from collectors.common.edges import edges_text  # noqa: E402
 from collectors.aws.table import KINDS  # noqa: E402
 from generated_section import write_or_check  # noqa: E402
 
@@ -24,20 +24,11 @@ def _source(value) -> str:
     return f"`{value}`"
 
 
-def _edges(kind) -> str:
-    parts = []
-    for edge in kind.edges:
-        arrow = {OUT: "→", IN: "←", None: ""}[edge.default]
-        delete = {OUT: ", deleted first", IN: ", deleted after", None: ""}[edge.delete]
-        parts.append(f"{arrow} `{edge.kind}`{delete}".strip())
-    return "; ".join(parts) or "—"
-
-
 def table() -> str:
     rows = ["| kind | service | scope | id | edges (default; delete) | tag | delete | tested on |",
             "|---|---|---|---|---|---|---|---|"]
     for kind in KINDS:
-        rows.append(f"| `{kind.name}` | `{kind.service}` | {kind.scope} | {_source(kind.id)} | {_edges(kind)} | "
+        rows.append(f"| `{kind.name}` | `{kind.service}` | {kind.scope} | {_source(kind.id)} | {edges_text(kind.edges)} | "
                     f"{'yes' if kind.taggable else '—'} | {'yes' if kind.delete else '—'} | "
                     f"{'moto' if kind.moto else 'recorded documents'} |")
     return "\n".join(rows)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Tuple, Union
 
 from collectors.aws.metrics import Activity, Usage
+from collectors.common.edges import IN, OUT
 from collectors.common.model import at
 
 Client = Any  # a boto3 client; typed loosely because boto3 generates the classes at runtime
@@ -30,8 +31,6 @@ Get = Callable[..., Any]  # (client) or (client, account=<the account node's rep
 REGIONAL = "regional"
 GLOBAL = "global"  # once per account, with the partition's main region, under the ``global`` region node
 
-IN = "in"    # the edge goes from the other end to me
-OUT = "out"  # the edge goes from me to the other end
 
 
 @dataclass(frozen=True)

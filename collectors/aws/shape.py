@@ -14,6 +14,7 @@ from urllib.parse import quote_plus
 from collectors.aws.kind import OUT, Edge, Json, Kind, value, values
 from collectors.aws.metrics import Metered
 from collectors.aws.model import model, template_of
+from collectors.common.edges import Link
 from collectors.common.model import Problem
 from collectors.common.tags import tag_dict
 
@@ -42,15 +43,6 @@ class Ref:
     kind: str
     key: str
     by: str = "id"
-
-
-@dataclass(frozen=True)
-class Link:
-    """An edge between this node and ``other``: ``outgoing`` says whether it starts at this node."""
-
-    other: Ref
-    edge_type: str
-    outgoing: bool
 
 
 @dataclass

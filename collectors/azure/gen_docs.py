@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from collectors.azure.kind import COLLECTION, IN, LOCATION, OUT, PARENT, SUBSCRIPTION, Kind
+from collectors.azure.kind import COLLECTION, LOCATION, PARENT, SUBSCRIPTION, Kind
+from collectors.common.edges import edges_text
 from collectors.azure.registry import KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,15 +37,8 @@ def _value(value) -> str:
     return f"`{value}`"
 
 
-def _edges(kind: Kind) -> str:
-    parts = []
-    for edge in kind.edges:
-        arrow = {OUT: "→", IN: "←", None: ""}[edge.default]
-        delete = {OUT: ", deleted first", IN: ", deleted after", None: ""}[edge.delete]
-        how = f" by {edge.by}" if edge.by != "id" else ""
-        via = f" via `{edge.via.kind}`" if edge.via else ""
-        parts.append(f"{arrow} `{edge.kind}`{how}{via}{delete}".strip())
-    return "; ".join(parts) or "—"
+def _how(edge) -> str:
+    return (f" by {edge.by}" if edge.by != "id" else "") + (f" via `{edge.via.kind}`" if edge.via else "")
 
 
 def table() -> str:
@@ -52,7 +46,7 @@ def table() -> str:
             "|---|---|---|---|---|---|---|"]
     for kind in KINDS:
         rows.append(f"| `{kind.name}` | {_source(kind)} | {kind.api_version or 'newest of the type'} | "
-                    f"{_value(kind.id)} | {_edges(kind)} | {'yes' if kind.taggable else '—'} | "
+                    f"{_value(kind.id)} | {edges_text(kind.edges, _how)} | {'yes' if kind.taggable else '—'} | "
                     f"{'yes' if kind.deletable else '—'} |")
     return "\n".join(rows)
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
+from collectors.common.edges import IN, OUT
 from collectors.common.model import at
 
 Json = Dict[str, Any]
@@ -37,8 +38,6 @@ LOCATION = "location"  # its own path, once per location of the subscription
 PARENT = "parent"  # inside the items of another kind
 SPECIAL = "special"  # made by the collect itself (subscription, locations, resource groups)
 
-IN = "in"  # the edge goes from the other end to me
-OUT = "out"  # the edge goes from me to the other end
 
 
 @dataclass(frozen=True)

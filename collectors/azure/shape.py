@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 from collectors.azure.kind import LOCATION, OUT, Json, Kind, Via, value, values
 from collectors.azure.model import model
+from collectors.common.edges import Link
 from collectors.common.model import Problem, parse_time
 from collectors.common.tags import tag_dict
 
@@ -28,15 +29,6 @@ class Ref:
     key: str
     by: str = "id"
     via: Optional[Via] = None
-
-
-@dataclass(frozen=True)
-class Link:
-    """An edge between this node and ``other``: ``outgoing`` says whether it starts at this node."""
-
-    other: Ref
-    edge_type: str
-    outgoing: bool
 
 
 @dataclass

@@ -103,3 +103,33 @@ def collect_into_file(section: dict, account, path: Path, progress: RecordingPro
     from collectors.aws import plugin
 
     return collect_into(plugin, "aws", section, account, path, progress)
+
+
+def accounts_of(section: dict) -> dict:
+    """account id → the account, as the plugin lists them for ``section``."""
+    from collectors.aws import plugin
+
+    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
+
+
+def route_to(monkeypatch, endpoint: str) -> None:
+    """Later clients, STS's too, go to ``endpoint`` (a proxy, or moto itself): as in a fresh child."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    forget_cached_credentials()
+    forget_clients()
+
+
+def collect_account(account_id: str, path: Path, **section) -> Collected:
+    """One account of the organization, collected afresh with ``org_config(**section)``."""
+    config = org_config(**section)
+    forget_cached_credentials()
+    forget_clients()
+    return collect_into_file(config, accounts_of(config)[account_id], path)
+
+
+def collect_through_proxy(monkeypatch, aws_env, account_id: str, path: Path, recorded: Recorded, rewrite=None,
+                          **section) -> Collected:
+    """One account with every call through a fault proxy that answers ``recorded`` operations."""
+    with FaultProxy(aws_env, recorded=recorded, rewrite=rewrite) as proxy:
+        route_to(monkeypatch, proxy.start())
+        return collect_account(account_id, path, **section)

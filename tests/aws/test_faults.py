@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from collectors.aws import plugin
 from collectors.aws.accounts import AccountUnreachable
 from collectors.aws.clients import forget_clients
 from collectors.aws.credentials import forget_cached_credentials
 from collectors.aws.collect import ResourceError
 
-from .conftest import RecordingProgress, collect_into_file, org_config
+from .conftest import RecordingProgress, accounts_of, collect_into_file, org_config
 from .faults import FaultProxy
 
 # every wire protocol the collector meets: EC2, query, JSON, REST-JSON, REST-XML, RPC v2 CBOR
@@ -17,19 +16,15 @@ SIGNING_NAMES = {"ec2", "iam", "elasticloadbalancing", "rds", "sns", "sts", "dyn
                  "s3", "monitoring"}
 
 
-def accounts_by_id(section):
-    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
-
-
 def test_collection_under_throttling_yields_every_resource(world, aws_env, monkeypatch, tmp_path):
     member = world.members[1]
     section = org_config()
-    calm = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "calm.ndjson")
+    calm = collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "calm.ndjson")
     forget_cached_credentials()  # as in a fresh child: STS calls go through the proxy too
     forget_clients()
     with FaultProxy(aws_env, throttle_every=5) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        stormy = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "stormy.ndjson")
+        stormy = collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "stormy.ndjson")
     assert stormy.progress.errors == [] and stormy.result.warning_count == 0
     assert set(stormy.nodes) == set(calm.nodes)
     assert stormy.edge_set() == calm.edge_set()
@@ -45,7 +40,7 @@ def test_retries_under_throttling_reach_progress_retried(world, aws_env, monkeyp
     forget_clients()
     with FaultProxy(aws_env, throttle_every=3) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson")
+        graph = collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "a.ndjson")
     assert graph.progress.errors == []
     assert set(graph.progress.retries) == {"throttled"}
     # every throttled answer was retried; those of the calls outside the account's clients (STS, listing) aside
@@ -57,7 +52,7 @@ def test_a_refused_account_fails_alone(world, aws_env, monkeypatch, tmp_path):
     section = org_config(region=["us-east-1"])
     with FaultProxy(aws_env, deny_accounts=[refused.account_id]) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        accounts = accounts_by_id(section)
+        accounts = accounts_of(section)
         assert {refused.account_id, fine.account_id} <= set(accounts)
         with pytest.raises(AccountUnreachable, match=f"{refused.account_id}.*AccessDenied"):
             collect_into_file(section, accounts[refused.account_id], tmp_path / "refused.ndjson")
@@ -74,7 +69,7 @@ def test_a_refused_service_is_reported_and_the_rest_of_the_account_kept(world, a
     with FaultProxy(aws_env, deny_services=[(member.account_id, "dynamodb"), (member.account_id, "monitoring")]) \
             as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson", progress)
+        graph = collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "a.ndjson", progress)
     assert len(progress.errors) == 4  # two services in two regions
     for region in ("us-east-1", "eu-central-1"):
         for service in ("dynamodb", "cloudwatch"):
@@ -92,7 +87,7 @@ def test_discard_account_on_resource_error_fails_the_account(world, aws_env, mon
     with FaultProxy(aws_env, deny_services=[(member.account_id, "sqs")]) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
         with pytest.raises(ResourceError, match="service sqs"):
-            collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson")
+            collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "a.ndjson")
 
 
 def test_a_service_not_enabled_in_a_region_is_reported_once_and_the_rest_kept(world, aws_env, monkeypatch, tmp_path):
@@ -101,7 +96,7 @@ def test_a_service_not_enabled_in_a_region_is_reported_once_and_the_rest_kept(wo
     progress = RecordingProgress()
     with FaultProxy(aws_env, opt_out=[("ec2", "eu-central-1")]) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson", progress)
+        graph = collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "a.ndjson", progress)
     assert proxy.counts["not_enabled"] > 1  # every EC2 fetch of the region met it
     assert len(progress.errors) == 1 and "region eu-central-1 service ec2" in progress.errors[0]
     assert "OptInRequired" in progress.errors[0]
@@ -121,7 +116,7 @@ def test_a_field_of_an_odd_type_costs_that_property_only(world, aws_env, monkeyp
 
     with FaultProxy(aws_env, rewrite=odd_visibility) as proxy:
         monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        graph = collect_into_file(section, accounts_by_id(section)[member.account_id], tmp_path / "a.ndjson", progress)
+        graph = collect_into_file(section, accounts_of(section)[member.account_id], tmp_path / "a.ndjson", progress)
     (queue,) = graph.of_kind("aws_sqs_queue")
     assert "sqs_visibility_timeout" not in queue["reported"] and queue["reported"]["sqs_maximum_message_size"] > 0
     assert progress.errors == [f"aws account {member.account_id} region us-east-1: aws_sqs_queue.sqs_visibility_timeout: "

@@ -20,7 +20,7 @@ from collectors.aws.clients import forget_clients
 from collectors.aws.credentials import forget_cached_credentials
 from collectors.aws.resources import beanstalk, ecr, ecs, eks
 
-from .conftest import Collected, collect_into_file, org_config
+from .conftest import Collected, accounts_of, collect_account, collect_into_file, org_config
 from .faults import FaultProxy
 from .recorded import RECORDED, Recorded
 from .world import ORG_ROLE, World, member_session
@@ -38,10 +38,6 @@ def errors_here(graph: Collected) -> List[str]:
     """The collect's errors about these services and kinds (other kinds are other tests' business)."""
     return [e for e in graph.progress.errors
             if any(f" service {s} " in e for s in SERVICES) or any(p in e for p in KIND_PREFIXES)]
-
-
-def accounts_of(section: dict) -> dict:
-    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
 
 
 def edge(graph: Collected, source: dict, target: dict, edge_type: str = "default") -> bool:
@@ -67,12 +63,8 @@ def core_node(reported: dict, region: str = REGION, account: str = OWN) -> dict:
 
 @pytest.fixture(scope="module")
 def member_graph(world: World, tmp_path_factory) -> Collected:
-    section = org_config(region=[REGION])
-    member = world.members[1]
-    forget_cached_credentials()
-    forget_clients()
-    return collect_into_file(section, accounts_of(section)[member.account_id],
-                             tmp_path_factory.mktemp("containers") / "member.ndjson")
+    path = tmp_path_factory.mktemp("containers") / "member.ndjson"
+    return collect_account(world.members[1].account_id, path, region=[REGION])
 
 
 def test_ecs_clusters_land_with_what_they_hold(world, member_graph):

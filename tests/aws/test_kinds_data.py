@@ -6,19 +6,15 @@ read costs the policy only, DescribeDomains takes five names at a time."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import boto3
 import pytest
 
-from collectors.aws import plugin
-from collectors.aws.clients import forget_clients
-from collectors.aws.credentials import forget_cached_credentials
 from collectors.aws.resources.dynamodb import GLOBAL_TABLES
 from collectors.aws.resources.opensearch import get_domains
 from collectors.aws.shape import Scope, node
 
-from .conftest import Collected, collect_into_file, org_config
+from .conftest import Collected, collect_through_proxy
 from .faults import FaultProxy
 from .recorded import Recorded
 from .world import World
@@ -31,19 +27,6 @@ JOB_ID = "HkF9p6o7yjhFx-K3CGl6fuSm6VzW9T7esGQfco8nUXVYwS0jlb5gq1JZ55yHgt5vP54ZSh
 SPARE_REGION = "ap-southeast-2"  # collected by no other test
 
 
-def accounts_by_id(section: dict) -> dict:
-    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
-
-
-def through_proxy(monkeypatch, aws_env, account_id: str, path: Path, recorded: Recorded, **section) -> Collected:
-    forget_cached_credentials()  # every call of the collect, STS too, through the proxy
-    forget_clients()
-    with FaultProxy(aws_env, recorded=recorded) as proxy:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        config = org_config(**section)
-        return collect_into_file(config, accounts_by_id(config)[account_id], path)
-
-
 @pytest.fixture(scope="module")
 def member(world: World):
     return world.members[2]
@@ -54,8 +37,8 @@ def collected(member, aws_env, tmp_path_factory) -> Collected:
     # through the recorded answers, for the kinds of these services that moto does not serve
     patch = pytest.MonkeyPatch()
     try:
-        return through_proxy(patch, aws_env, member.account_id, tmp_path_factory.mktemp("data") / "world.ndjson",
-                             Recorded(), collect=SERVICES)
+        path = tmp_path_factory.mktemp("data") / "world.ndjson"
+        return collect_through_proxy(patch, aws_env, member.account_id, path, Recorded(), collect=SERVICES)
     finally:
         patch.undo()
 
@@ -176,8 +159,8 @@ def test_redshift_elasticache_kinesis_and_opensearch(member, collected):
 
 def test_vaults_and_jobs_from_recorded_answers(member, aws_env, monkeypatch, tmp_path):
     recorded = Recorded()
-    graph = through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "recorded.ndjson", recorded,
-                          region=["us-east-1"], collect=["glacier", "sns", "kms"])
+    graph = collect_through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "recorded.ndjson", recorded,
+                                  region=["us-east-1"], collect=["glacier", "sns", "kms"])
     assert graph.progress.errors == [] and graph.result.warning_count == 0
     for operation in ("ListVaults", "ListJobs", "ListTagsForVault", "GetVaultAccessPolicy"):
         assert recorded.served[("glacier", operation)] == 1, operation
@@ -222,8 +205,8 @@ def test_a_policy_that_cannot_be_read_costs_the_policy_only(member, aws_env, mon
     (answers / "elasticfilesystem").mkdir(parents=True)  # EFS signs as elasticfilesystem
     (answers / "elasticfilesystem" / "DescribeFileSystemPolicy.json").write_text(
         json.dumps({"status": 500, "body": MOTO_500}))
-    graph = through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "policy.ndjson", Recorded(answers),
-                          region=["us-east-1"], collect=["efs"], retry_max_attempts=1)
+    graph = collect_through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "policy.ndjson",
+                                  Recorded(answers), region=["us-east-1"], collect=["efs"], retry_max_attempts=1)
     here = member.regions["us-east-1"]
     fs = graph.by_id("aws_efs_file_system", here.more["aws_efs_file_system"][0])["reported"]
     assert "file_system_policy" not in fs and fs["name"] == FILE_SYSTEM_NAME

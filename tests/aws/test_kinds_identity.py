@@ -21,8 +21,6 @@ import boto3
 import pytest
 
 from collectors.aws import plugin
-from collectors.aws.clients import forget_clients
-from collectors.aws.credentials import forget_cached_credentials
 from collectors.aws.model import model_kinds
 from collectors.aws.resources import athena, cognito, iam
 from collectors.aws.shape import Scope, node
@@ -30,7 +28,7 @@ from collectors.aws.table import BY_NAME
 from hookspecs import Account
 from worker.graph.ids import cloud_id, node_id, root_id
 
-from .conftest import Collected, collect_into_file, org_config
+from .conftest import Collected, accounts_of, collect_account, collect_into_file, org_config, route_to
 from .faults import FaultProxy
 from .model_check import BASE_KINDS
 from .recorded import Recorded
@@ -49,10 +47,6 @@ REPORT_HEADER = ("user,arn,user_creation_time,password_enabled,password_last_use
                  "access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,"
                  "access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,"
                  "cert_2_active,cert_2_last_rotated")
-
-
-def accounts_of(section: dict) -> Dict[str, Account]:
-    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
 
 
 def by_region(graph: Collected, kind: str) -> Dict[str, dict]:
@@ -89,13 +83,6 @@ def own_section(**more) -> dict:
             "retry_max_attempts": 2, **more}
 
 
-def through(monkeypatch, endpoint: str) -> None:
-    """Later clients go to ``endpoint`` (a proxy, or moto itself)."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    forget_cached_credentials()
-    forget_clients()
-
-
 # ---- the moto world: member accounts ----------------------------------------------------------------------
 
 
@@ -106,11 +93,7 @@ def member(world: World):
 
 @pytest.fixture(scope="module")
 def member_graph(world, member, tmp_path_factory) -> Collected:
-    section = org_config(collect=SERVICES)
-    forget_cached_credentials()
-    forget_clients()
-    return collect_into_file(section, accounts_of(section)[member.account_id],
-                             tmp_path_factory.mktemp("identity") / "member.ndjson")
+    return collect_account(member.account_id, tmp_path_factory.mktemp("identity") / "member.ndjson", collect=SERVICES)
 
 
 def test_member_accounts_have_certificates_secrets_subscriptions_applications_and_catalogs(member, member_graph):
@@ -224,7 +207,7 @@ def test_the_organization_from_recorded_answers_is_walked_once(aws_env, monkeypa
     the walk must not follow."""
     recorded = Recorded()
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         graph = collect_into_file({"region": [GLOBAL], "collect": ["organizations"]}, MANAGEMENT,
                                   tmp_path / "recorded.ndjson")
     assert graph.progress.errors == []
@@ -276,7 +259,7 @@ def test_the_root_user_and_its_keys_come_from_the_reports_root_row(world, aws_en
     recorded.answers[("iam", "GetCredentialReport")] = credential_report_answer(account, member.users)
     section = org_config(region=[GLOBAL], collect=["iam"])
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         graph = collect_into_file(section, accounts_of(section)[account], tmp_path / "root.ndjson")
     assert graph.progress.errors == [] and recorded.served[("iam", "GetCredentialReport")] == 1
 
@@ -356,7 +339,7 @@ def test_cognito_pools_hold_their_users_and_groups_with_the_recorded_tags(pools,
     recorded = Recorded()
     section = own_section(collect=["cognito-idp", "iam", "kms", "lambda"])
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         graph = collect_into_file(section, accounts_of(section)[OWN], tmp_path / "cognito.ndjson")
     assert graph.progress.errors == []
     assert recorded.served[("cognito-idp", "ListTagsForResource")] == 2  # one per pool
@@ -416,14 +399,14 @@ def test_cognito_tags_go_to_their_calls_and_groups_and_pools_are_deleted(pools, 
     section = own_section()
     recorded = Recorded()
     with FaultProxy(aws_env, recorded=recorded) as proxy:  # moto has no tag calls for user pools
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         assert plugin.resotoworker_update_tag(cloud="aws", config=section, node=core_node(pool, OWN_REGION),
                                               key="cost-center", value="42") is True
         assert plugin.resotoworker_delete_tag(cloud="aws", config=section, node=core_node(pool, OWN_REGION),
                                               key="cost-center") is True
     assert recorded.served[("cognito-idp", "TagResource")] == recorded.served[("cognito-idp", "UntagResource")] == 1
 
-    through(monkeypatch, aws_env)
+    route_to(monkeypatch, aws_env)
     group = {"kind": "aws_cognito_group", "id": f"{pools['customers']}:admins", "name": "admins",
              "user_pool_id": pools["customers"]}
     assert plugin.resotoworker_delete_resource(cloud="aws", config=section, node=core_node(group, OWN_REGION))
@@ -443,13 +426,13 @@ def test_server_certificate_tags_go_to_their_calls_and_certificates_are_deleted(
     section = own_section()
     recorded = Recorded()
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         node_of = core_node(certificate, GLOBAL)
         assert plugin.resotoworker_update_tag(cloud="aws", config=section, node=node_of, key="a", value="b") is True
         assert plugin.resotoworker_delete_tag(cloud="aws", config=section, node=node_of, key="a") is True
     assert recorded.served[("iam", "TagServerCertificate")] == recorded.served[("iam", "UntagServerCertificate")] == 1
 
-    through(monkeypatch, aws_env)
+    route_to(monkeypatch, aws_env)
     assert plugin.resotoworker_delete_resource(cloud="aws", config=section, node=core_node(certificate, GLOBAL))
     assert "own-tls" not in [c["ServerCertificateName"] for c in
                              own_iam.list_server_certificates()["ServerCertificateMetadataList"]]
@@ -471,7 +454,7 @@ def test_data_catalog_tags_change_on_moto_and_deletion_goes_to_its_call(aws_env,
 
     recorded = Recorded()
     with FaultProxy(aws_env, recorded=recorded) as proxy:  # moto cannot delete data catalogs
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         assert plugin.resotoworker_delete_resource(cloud="aws", config=section,
                                                    node=core_node(catalog, OWN_REGION)) is True
     assert recorded.served[("athena", "DeleteDataCatalog")] == 1

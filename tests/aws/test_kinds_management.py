@@ -18,15 +18,12 @@ from urllib.parse import parse_qs
 import pytest
 
 from collectors.aws import plugin
-from collectors.aws.clients import forget_clients
-from collectors.aws.credentials import forget_cached_credentials
 from collectors.aws.resources import cloudformation, cloudtrail, ssm
 from collectors.aws.resources.cloudformation import resource_kind
 from collectors.aws.table import BY_NAME
-from hookspecs import Account
 from worker.graph.ids import node_id
 
-from .conftest import Collected, collect_into_file, org_config
+from .conftest import Collected, accounts_of, collect_account, collect_into_file, route_to
 from .faults import FaultProxy
 from .recorded import RECORDED, Recorded
 from .world import ORG_ROLE, REGIONS, World, member_session
@@ -37,10 +34,6 @@ OWN = "737373737373"  # this module's account
 OWN_REGION = "eu-north-1"  # collected by no other test
 GLOBAL = "us-east-1"
 SERVICES = ["cloudformation", "cloudtrail", "logs", "config", "service-quotas", "ssm", "s3", "sns", "kms", "ec2"]
-
-
-def accounts_of(section: dict) -> Dict[str, Account]:
-    return {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=section)}
 
 
 def located(graph: Collected) -> Dict[str, str]:
@@ -74,12 +67,6 @@ def core_node(reported: dict, region: str = OWN_REGION) -> dict:
                                                           "region": {"reported": {"id": region, "name": region}}}}
 
 
-def through(monkeypatch, endpoint: str) -> None:
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    forget_cached_credentials()
-    forget_clients()
-
-
 # ---- the moto world: a member account --------------------------------------------------------------------
 
 
@@ -90,11 +77,7 @@ def member(world: World):
 
 @pytest.fixture(scope="module")
 def member_graph(world, member, tmp_path_factory) -> Collected:
-    section = org_config(collect=SERVICES)
-    forget_cached_credentials()
-    forget_clients()
-    return collect_into_file(section, accounts_of(section)[member.account_id],
-                             tmp_path_factory.mktemp("management") / "member.ndjson")
+    return collect_account(member.account_id, tmp_path_factory.mktemp("management") / "member.ndjson", collect=SERVICES)
 
 
 def test_the_account_lands_without_errors(member_graph):
@@ -296,7 +279,7 @@ def test_managed_instances_and_compliance_summaries_link_to_what_they_are_about(
                                                       "ListResourceComplianceSummaries": summaries}})
     section = own_section(collect=["ssm", "ec2", "dynamodb", "s3", "cloudformation"])
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         graph = collect_into_file(section, accounts_of(section)[OWN], tmp_path / "ssm.ndjson")
     assert graph.progress.errors == []
     instance = graph.by_id("aws_ec2_instance", own_instance)
@@ -334,7 +317,7 @@ def test_quotas_come_one_call_per_service_and_keep_their_bounds_only(aws_env, mo
     recorded = PerService()
     section = own_section(collect=["service-quotas"])
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         graph = collect_into_file(section, accounts_of(section)[OWN], tmp_path / "quotas.ndjson")
     assert graph.progress.errors == []
     assert sorted(recorded.asked) == ["ebs", "ec2", "elasticloadbalancing", "iam", "vpc"]
@@ -414,7 +397,7 @@ def test_stack_tags_change_in_an_update_that_keeps_template_and_parameters(aws_e
 
     reported = {"kind": "aws_cloudformation_stack", "id": stack_id, "name": "with-params"}
     with FaultProxy(aws_env, recorded=Updates()) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         assert plugin.resotoworker_update_tag(cloud="aws", config=own_section(), node=core_node(reported),
                                               key="team", value="shop") is True
         assert plugin.resotoworker_delete_tag(cloud="aws", config=own_section(), node=core_node(reported),
@@ -472,7 +455,7 @@ def test_stack_instances_from_recorded_answers_belong_to_their_set_and_its_stack
     recorded = StackInstances("org-baseline", [summary, elsewhere])
     section = own_section(collect=["cloudformation"])
     with FaultProxy(aws_env, recorded=recorded) as proxy:
-        through(monkeypatch, proxy.start())
+        route_to(monkeypatch, proxy.start())
         graph = collect_into_file(section, accounts_of(section)[OWN], tmp_path / "instances.ndjson")
     assert graph.progress.errors == [] and sorted(recorded.asked) == ["org-baseline", "own-set"]
     stack_set = graph.by_id("aws_cloudformation_stack_set", set_id)

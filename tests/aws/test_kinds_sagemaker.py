@@ -10,13 +10,10 @@ from pathlib import Path
 import boto3
 import pytest
 
-from collectors.aws import plugin
-from collectors.aws.clients import forget_clients
-from collectors.aws.credentials import forget_cached_credentials
 from collectors.aws.resources.sagemaker import get_apps
 from worker.graph.ids import node_id
 
-from .conftest import Collected, collect_into_file, org_config
+from .conftest import Collected, collect_through_proxy
 from .faults import FaultProxy
 from .recorded import RECORDED, Recorded
 from .world import World
@@ -27,17 +24,6 @@ REGION = "us-east-1"
 SERVICES = ["sagemaker", "iam", "ec2", "s3", "kms", "sns", "lambda"]
 RECORDED_ACCOUNT = "210987654321"
 OWNER = {"owner": "ops"}
-
-
-def through_proxy(monkeypatch, aws_env, account_id: str, path: Path, recorded: Recorded, rewrite=None,
-                  **section) -> Collected:
-    forget_cached_credentials()  # every call of the collect, STS too, through the proxy
-    forget_clients()
-    with FaultProxy(aws_env, recorded=recorded, rewrite=rewrite) as proxy:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.start())
-        config = org_config(**section)
-        accounts = {a.id: a for a in plugin.resotoworker_list_accounts(cloud="aws", config=config)}
-        return collect_into_file(config, accounts[account_id], path)
 
 
 def sm_arn(kind: str, name: str, account: str = RECORDED_ACCOUNT) -> str:
@@ -58,8 +44,9 @@ def recorded() -> Recorded:
 def collected(member, aws_env, recorded, tmp_path_factory) -> Collected:
     patch = pytest.MonkeyPatch()
     try:
-        return through_proxy(patch, aws_env, member.account_id, tmp_path_factory.mktemp("sagemaker") / "world.ndjson",
-                             recorded, region=[REGION], collect=SERVICES)
+        path = tmp_path_factory.mktemp("sagemaker") / "world.ndjson"
+        return collect_through_proxy(patch, aws_env, member.account_id, path, recorded, region=[REGION],
+                                     collect=SERVICES)
     finally:
         patch.undo()
 
@@ -201,8 +188,8 @@ def test_a_domain_finds_its_code_repositories_by_url(member, aws_env, monkeypatc
         domain = json.loads(answer)
         domain["DefaultUserSettings"]["JupyterServerAppSettings"] = {"CodeRepositories": [{"RepositoryUrl": url}]}
         return json.dumps(domain).encode()
-    graph = through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "repos.ndjson", recorded,
-                          rewrite=with_repository, region=[REGION], collect=["sagemaker"])
+    graph = collect_through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "repos.ndjson", recorded,
+                                  rewrite=with_repository, region=[REGION], collect=["sagemaker"])
     (domain,) = graph.of_kind("aws_sagemaker_domain")
     assert graph.has_edge(graph.by_id("aws_sagemaker_code_repository", "churn-notebooks"), domain)
     assert graph.progress.errors == []
@@ -220,8 +207,8 @@ def test_tags_that_cannot_be_read_cost_the_tags_only(member, aws_env, monkeypatc
     for path in (RECORDED / "sagemaker").glob("*.json"):
         (answers / "sagemaker" / path.name).write_text(path.read_text())
     (answers / "sagemaker" / "ListTags.json").write_text(json.dumps({"status": 500, "body": MOTO_500}))
-    graph = through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "tags.ndjson", Recorded(answers),
-                          region=[REGION], collect=["sagemaker"], retry_max_attempts=1)
+    graph = collect_through_proxy(monkeypatch, aws_env, member.account_id, tmp_path / "tags.ndjson", Recorded(answers),
+                                  region=[REGION], collect=["sagemaker"], retry_max_attempts=1)
     workteam = graph.by_id("aws_sagemaker_workteam", "labelers")["reported"]
     assert workteam["tags"] == {} and workteam["workteam_sub_domain"] == "abc.labeling.sagemaker.aws"
     assert graph.by_id("aws_sagemaker_notebook", NOTEBOOK)["reported"]["tags"] == {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Collection, Iterable, List, Optional, TypeVar
+from typing import Any, Callable, Collection, Dict, Iterable, List, Optional, TypeVar
 
 from botocore.exceptions import ClientError, OperationNotPageableError
 
@@ -72,3 +72,26 @@ def for_each(items: Iterable[T], call: Callable[[T], R], at_once: int = DETAIL_C
         return [call(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(at_once, len(items)), thread_name_prefix="aws-detail") as pool:
         return list(pool.map(call, items))
+
+
+ELB_TAGS_PER_CALL = 20  # both load balancing APIs' DescribeTags take at most 20 names or ARNs
+
+
+def load_balancing_tags(elb: Client, keys: List[str], param: str, key_field: str,
+                        gone: Collection[str]) -> Dict[str, list]:
+    """key → tags, by DescribeTags of either load balancing API (``param`` names the keys: LoadBalancerNames
+    or ResourceArns; ``key_field`` is where an answer names its resource)."""
+    tags: Dict[str, list] = {}
+    for start in range(0, len(keys), ELB_TAGS_PER_CALL):
+        batch = keys[start:start + ELB_TAGS_PER_CALL]
+        try:
+            found = elb.describe_tags(**{param: batch}).get("TagDescriptions", [])
+        except ClientError as e:
+            if error_code(e) not in gone:
+                raise
+            # one resource of the batch gone since the list fails it all: ask for the others one at a time
+            found = [d for key in batch
+                     for d in (optional(elb.describe_tags, gone, **{param: [key]}) or {}).get("TagDescriptions", [])]
+        for description in found:
+            tags[description[key_field]] = description.get("Tags") or []
+    return tags

@@ -1,34 +1,13 @@
 """Classic load balancers (Elastic Load Balancing, the ``elb`` API)."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import List, Optional
 
-from botocore.exceptions import ClientError
-
-from collectors.aws.clients import error_code
 from collectors.aws.kind import Client, Json, Kind, Tagging, call, inside, uses
 from collectors.aws.metrics import Metric, Usage
-from collectors.aws.resources.base import for_each, optional, paginate
+from collectors.aws.resources.base import for_each, load_balancing_tags, optional, paginate
 
-TAGS_PER_CALL = 20  # DescribeTags takes at most 20 names
 GONE = {"LoadBalancerNotFound"}  # deleted since it was listed
-
-
-def _tags_by_name(elb: Client, names: List[str]) -> Dict[str, list]:
-    tags: Dict[str, list] = {}
-    for start in range(0, len(names), TAGS_PER_CALL):
-        batch = names[start:start + TAGS_PER_CALL]
-        try:
-            found = elb.describe_tags(LoadBalancerNames=batch).get("TagDescriptions", [])
-        except ClientError as e:
-            if error_code(e) not in GONE:
-                raise
-            # one name of the batch fails it all: ask for the others one at a time
-            found = [d for name in batch for d in
-                     (optional(elb.describe_tags, GONE, LoadBalancerNames=[name]) or {}).get("TagDescriptions", [])]
-        for description in found:
-            tags[description["LoadBalancerName"]] = description.get("Tags") or []
-    return tags
 
 
 def _attributes(elb: Client, balancer: Json) -> Optional[Json]:
@@ -40,7 +19,8 @@ def get_load_balancers(elb: Client) -> List[Json]:
     """Classic load balancers with their attributes (per balancer, a few at a time) and tags."""
     balancers = paginate(elb, "describe_load_balancers", "LoadBalancerDescriptions")
     attributes = for_each(balancers, lambda balancer: _attributes(elb, balancer))
-    tags = _tags_by_name(elb, [balancer["LoadBalancerName"] for balancer in balancers])
+    tags = load_balancing_tags(elb, [balancer["LoadBalancerName"] for balancer in balancers], "LoadBalancerNames",
+                               "LoadBalancerName", GONE)
     for balancer, found in zip(balancers, attributes):
         balancer.update(Attributes=found, Tags=tags.get(balancer["LoadBalancerName"], []))
     return balancers

@@ -2,14 +2,11 @@
 all) and their target groups."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
-from botocore.exceptions import ClientError
-
-from collectors.aws.clients import error_code
 from collectors.aws.kind import Client, Json, Kind, by_arn, call, inside, tagging, used_by, uses
 from collectors.aws.metrics import Metric, Usage
-from collectors.aws.resources.base import for_each, optional, paginate
+from collectors.aws.resources.base import for_each, load_balancing_tags, optional, paginate
 
 ALB = "aws_alb"
 TARGET_GROUP = "aws_alb_target_group"
@@ -17,25 +14,7 @@ VPC = "aws_vpc"
 SUBNET = "aws_ec2_subnet"
 SECURITY_GROUP = "aws_ec2_security_group"
 INSTANCE = "aws_ec2_instance"
-TAGS_PER_CALL = 20  # DescribeTags takes at most 20 ARNs
 GONE = {"LoadBalancerNotFound", "TargetGroupNotFound", "ListenerNotFound"}  # deleted since it was listed
-
-
-def _tags_by_arn(elb: Client, arns: List[str]) -> Dict[str, list]:
-    tags: Dict[str, list] = {}
-    for start in range(0, len(arns), TAGS_PER_CALL):
-        batch = arns[start:start + TAGS_PER_CALL]
-        try:
-            found = elb.describe_tags(ResourceArns=batch).get("TagDescriptions", [])
-        except ClientError as e:
-            if error_code(e) not in GONE:
-                raise
-            # one ARN of the batch fails it all: ask for the others one at a time
-            found = [d for arn in batch
-                     for d in (optional(elb.describe_tags, GONE, ResourceArns=[arn]) or {}).get("TagDescriptions", [])]
-        for description in found:
-            tags[description["ResourceArn"]] = description.get("Tags") or []
-    return tags
 
 
 def _listeners(elb: Client, balancer: Json) -> List[Json]:
@@ -54,7 +33,8 @@ def get_load_balancers(elb: Client) -> Json:
     groups = paginate(elb, "describe_target_groups", "TargetGroups")
     listeners = for_each(balancers, lambda lb: _listeners(elb, lb))
     health = for_each(groups, lambda group: _target_health(elb, group))
-    tags = _tags_by_arn(elb, [lb["LoadBalancerArn"] for lb in balancers] + [g["TargetGroupArn"] for g in groups])
+    arns = [lb["LoadBalancerArn"] for lb in balancers] + [g["TargetGroupArn"] for g in groups]
+    tags = load_balancing_tags(elb, arns, "ResourceArns", "ResourceArn", GONE)
     for balancer, found in zip(balancers, listeners):
         balancer.update(Listeners=found, Tags=tags.get(balancer["LoadBalancerArn"], []))
     for group, found in zip(groups, health):
