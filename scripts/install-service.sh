@@ -35,6 +35,13 @@ fi
 for unit in resotoworker.service resotoworker-collect.service resotoworker-collect.timer; do
     install -m 0644 "$SRC/scripts/$unit" "$UNIT_DIR/$unit"
 done
+# resotoworker@N.service: instance N of a fleet that splits the estate (--shard auto); the daemon's unit
+# with its own subscriber id and an optional env file of its own, so there is one unit body to maintain
+sed -e 's|^ExecStart=.*|& --subscriber-id resoto.worker@%i --shard auto|' \
+    -e 's|^EnvironmentFile=.*|&\nEnvironmentFile=-/etc/resotoworker/env.%i|' \
+    -e 's|^Description=.*|& (fleet instance %i)|' \
+    "$SRC/scripts/resotoworker.service" > "$UNIT_DIR/resotoworker@.service"
+chmod 0644 "$UNIT_DIR/resotoworker@.service"
 systemctl daemon-reload
 
 # the example's placeholders: the core's URI and the PSK

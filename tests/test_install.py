@@ -69,7 +69,14 @@ def test_the_install_script_starts_nothing_until_configured(tmp_path):
     out, calls = install()
     env_file = tmp_path / "etc" / "env"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
-    assert sorted(os.listdir(tmp_path / "units")) == sorted(UNITS)
+    assert sorted(os.listdir(tmp_path / "units")) == sorted(UNITS + ("resotoworker@.service",))
+    # the fleet's template is the daemon's unit with an instance's own subscriber id and env file
+    template = (tmp_path / "units" / "resotoworker@.service").read_text().splitlines()
+    daemon = open(os.path.join(ROOT, "scripts", "resotoworker.service")).read().splitlines()
+    assert [line for line in template if line not in daemon] == [
+        "Description=Resoto worker: collects cloud resources for resotocore (fleet instance %i)",
+        "ExecStart=/opt/resotoworker/venv/bin/resotoworker --subscriber-id resoto.worker@%i --shard auto",
+        "EnvironmentFile=-/etc/resotoworker/env.%i"]
     assert calls == [["systemctl", "daemon-reload"]] and "nothing started yet" in out
     assert f"pip install --upgrade {ROOT}" in log.read_text()
     env_file.write_text(env_file.read_text().replace("https://resotocore.example:8900", "https://core:8900")

@@ -14,10 +14,11 @@ import os
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any, Dict, List, Mapping, NoReturn, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, NoReturn, Optional, Sequence, Tuple
 
 from worker import DISTRIBUTION, __version__
 from worker.core.errors import UsageError
+from worker.shard import config_id, fleet_name, parse_shard, subscriber_problem
 
 ENV_PREFIX = "RESOTOWORKER_"
 TRUE = ("true", "1", "yes", "on")
@@ -34,6 +35,7 @@ class Option:
     metavar: Optional[str] = None
     dest: Optional[str] = None
     choices: Optional[Sequence[str]] = None
+    check: Optional[Callable[[str], Any]] = None  # raises ValueError with the reason for a bad value
 
     @property
     def name(self) -> str:
@@ -46,8 +48,9 @@ class Option:
 
 # options of the daemon and of `collect`
 COMMON: List[Option] = [
-    Option(["--subscriber-id"], "Subscriber id: the action subscriber is <id>-collector, the config id is <id>",
-           default="resoto.worker"),
+    Option(["--subscriber-id"], "Subscriber id: the action subscriber is <id>-collector, the config id is <id>; "
+           "NAME@INSTANCE (e.g. resoto.worker@2) is an instance of the fleet NAME, whose instances share the "
+           "config NAME", default="resoto.worker", metavar="ID"),
     Option(["--psk"], "Pre-shared key of the core (signs every request; empty means none)"),
     Option(["--resotocore-uri"], "Where the core is: http(s)://host[:port] (https:// turns on TLS with the core's CA)",
            default="https://localhost:8900", metavar="URI"),
@@ -64,6 +67,11 @@ COMMON: List[Option] = [
            metavar="SECONDS"),
     Option(["--fork"], "Collect each account in its own forked process (sets resotoworker.fork_process=true)",
            kind="bool"),
+    Option(["--shard"], "Collect, clean up and tag only this worker's share of the accounts (sets "
+           "resotoworker.shard): INDEX/COUNT, e.g. 2/3 for the second of three workers, each given its own "
+           "INDEX; or auto (the daemon only): the share among the instances of this fleet (--subscriber-id "
+           "NAME@INSTANCE) that the core lists as subscribers of collect", metavar="INDEX/COUNT|auto",
+           check=parse_shard),
 ]
 
 DAEMON: List[Option] = [
@@ -115,6 +123,11 @@ def env_value(option: Option, environ: Mapping[str, str]) -> Any:
             raise UsageError(f"{option.env}={raw!r}: expected a whole number") from None
     if option.choices and raw.lower() not in option.choices:
         raise UsageError(f"{option.env}={raw!r}: expected one of {', '.join(option.choices)}")
+    if option.check is not None:
+        try:
+            option.check(raw)
+        except ValueError as ex:
+            raise UsageError(f"{option.env}={ex}") from None
     return raw.lower() if option.choices else raw
 
 
@@ -137,7 +150,20 @@ def _add(parser: argparse.ArgumentParser, option: Option) -> None:
         parser.add_argument(*option.flags, action="extend", nargs="+", metavar=option.metavar, **kw)
     else:
         kind = int if option.kind == "int" else str.lower if option.choices else str
+        if option.check is not None:
+            kind = _checked(option.check)
         parser.add_argument(*option.flags, type=kind, metavar=option.metavar, choices=option.choices, **kw)
+
+
+def _checked(check: Callable[[str], Any]) -> Callable[[str], str]:
+    def value(text: str) -> str:
+        try:
+            check(text)
+        except ValueError as ex:
+            raise argparse.ArgumentTypeError(str(ex)) from None
+        return text
+
+    return value
 
 
 def parser(command: str = "daemon") -> argparse.ArgumentParser:
@@ -222,6 +248,19 @@ def parse(argv: List[str], environ: Optional[Mapping[str, str]] = None) -> argpa
     if args.psk == "":
         args.psk = None
     args.resotocore_uri = core_url(args.resotocore_uri)
+    problem = subscriber_problem(args.subscriber_id)
+    if problem:
+        raise UsageError(f"--subscriber-id {problem}")
+    args.config_id = config_id(args.subscriber_id)
+    shard = parse_shard(args.shard)  # checked already
+    if shard is not None and shard.auto:
+        if args.command == "collect":
+            raise UsageError("--shard auto: only the daemon, a subscriber of the core's collect, can find its "
+                             "peers; give the one-shot collect INDEX/COUNT")
+        if fleet_name(args.subscriber_id) is None:
+            raise UsageError(f"--shard auto: the peers are the instances of one fleet: give each a subscriber id "
+                             f"NAME@INSTANCE (e.g. --subscriber-id {args.subscriber_id}@1), not "
+                             f"{args.subscriber_id!r}")
     return args
 
 
@@ -229,7 +268,10 @@ def flag_overrides(args: argparse.Namespace) -> List[str]:
     """Flags that set config keys, as override strings (applied like --override)."""
     flags = {"fork": "resotoworker.fork_process=true", "cleanup": "resotoworker.cleanup=true",
              "cleanup_expired": "resotoworker.cleanup_expired=true"}
-    return [text for name, text in flags.items() if getattr(args, name, False)]
+    texts = [text for name, text in flags.items() if getattr(args, name, False)]
+    if getattr(args, "shard", None):
+        texts.append(f"resotoworker.shard={args.shard.strip().lower()}")
+    return texts
 
 
 def all_flags() -> List[str]:

@@ -300,8 +300,10 @@ class CleanupRun:
     """One ``cleanup`` action. ``info(level, message, context)`` is the action's feedback."""
 
     def __init__(self, client: Any, config: Any, clouds: List[str],
-                 info: Callable[[str, str, Tuple[str, ...]], None] = lambda level, message, context: None) -> None:
+                 info: Callable[[str, str, Tuple[str, ...]], None] = lambda level, message, context: None,
+                 mine: Optional[Callable[[str, str], bool]] = None) -> None:
         self.client = client
+        self.mine = mine  # (cloud, account id) -> whether this worker's shard has it; None: every account
         self.config = config
         self.worker = config.worker
         self.clouds = clouds
@@ -345,6 +347,10 @@ class CleanupRun:
             if not account:
                 for nid in group:
                     self._record(summary, nodes, NodeOutcome(nid, FAILED, "the resource has no account ancestor"))
+                continue
+            if self.mine is not None and not self.mine(cloud, account):
+                log.info("cleanup: %d marked resource(s) of %s:%s are another shard's: left alone", len(group),
+                         cloud, account)
                 continue
             key = f"{cloud}:{account}"
             members[key] = sorted(group)

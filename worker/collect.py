@@ -19,6 +19,7 @@ from worker.logs import account_fields
 from worker.metrics import METRICS
 from worker.plugins import Collectors
 from worker.pool import Job, Outcome, Pool
+from worker.shard import Split, View, account_key, owner
 from worker.sinks import Landed, Sink
 from worker.spool import SpoolDir
 
@@ -40,6 +41,7 @@ class AccountReport:
     error: str = ""
     warnings: List[str] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)  # partial errors reported by the collector
+    taken_over: bool = False  # a peer of the shard was lost during the run: collected in its place
 
     @property
     def key(self) -> str:
@@ -48,9 +50,11 @@ class AccountReport:
 
 @dataclass
 class CollectSummary:
-    accounts: List[AccountReport]
+    accounts: List[AccountReport]  # this worker's: every account, or its shard's share
     cloud_errors: Dict[str, str]
     seconds: float
+    estate: Dict[str, int] = field(default_factory=dict)  # cloud -> accounts listed, every shard's
+    shard: Optional[View] = None  # the split at the end of the run (None: not sharded)
 
     @property
     def landed(self) -> List[AccountReport]:
@@ -63,6 +67,10 @@ class CollectSummary:
     @property
     def nodes(self) -> int:
         return sum(a.nodes for a in self.landed)
+
+    @property
+    def taken_over(self) -> List[AccountReport]:
+        return [a for a in self.accounts if a.taken_over]
 
 
 class Watcher:
@@ -139,7 +147,8 @@ class CollectRun:
     def __init__(self, collectors: Collectors, config: WorkerConfig, clouds: List[str],
                  sink: Callable[[Landed], Sink],
                  task: Optional[Json] = None, progress: Optional[Callable[[Json], None]] = None,
-                 error: Optional[Callable[[str, tuple], None]] = None, watcher: Watcher = Watcher()) -> None:
+                 error: Optional[Callable[[str, tuple], None]] = None, watcher: Watcher = Watcher(),
+                 view: Optional[View] = None, split: Optional[Split] = None) -> None:
         self.collectors = collectors
         self.config = config
         self.worker = config.worker
@@ -153,6 +162,10 @@ class CollectRun:
         self.reports: Dict[str, AccountReport] = {}
         self.cloud_errors: Dict[str, str] = {}
         self.pool: Optional[Pool] = None
+        # the shard of this run (None: every account), taken when the step began, and what tells which of
+        # its members left during the run (None: nobody can leave, as with INDEX/COUNT)
+        self.view = view
+        self.split = split
         self._stopped: Optional[tuple] = None  # (grace,) once stop() was called
         self._lock = threading.Lock()
 
@@ -174,24 +187,17 @@ class CollectRun:
     def run(self) -> CollectSummary:
         started = time.monotonic()
         spools = SpoolDir(self.worker["tempdir"])
-        spool_dir = spools.path
+        view = self.view
         try:
-            accounts = self._list_accounts()
-            jobs = []
-            for cloud, cloud_accounts in accounts.items():
-                for account in cloud_accounts:
-                    report = AccountReport(cloud, account["id"], account["name"])
-                    self.reports[report.key] = report
-                    self.tree.account(cloud, report.key, report.name)
-                    spool = self.spools[report.key] = os.path.join(spool_dir, f"{len(jobs):06d}.ndjson")
-                    args = (cloud, self.config.section(cloud), account, spool, self.sink.merge_kind, self.task)
-                    jobs.append(Job(report.key, child.collect_account, args,
-                                    {"cloud": report.cloud, "account": report.account}))
+            estate = self._list_accounts()
+            jobs = self._jobs(estate, lambda cloud, account: view is None or view.owns(cloud, account), spools.path)
             self.tree.flush(force=True)
             self.watcher.listed(len(jobs))
-            log.info("collecting %d account(s) of %s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
-                     self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
+            share = f" (shard {view}: {len(jobs)} of {sum(len(a) for a in estate.values())})" if view else ""
+            log.info("collecting %d account(s) of %s%s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
+                     share, self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
             self._new_pool().run(jobs, self._on_message, self._on_done)
+            view = self._take_over(estate, view, spools.path)
             self.sink.finish()
             self.tree.flush(force=True)
         except BaseException:
@@ -199,11 +205,50 @@ class CollectRun:
             raise
         finally:
             if self.worker["debug_dump_json"]:
-                log.info("debug_dump_json: keeping the spool files in %s", spool_dir)
+                log.info("debug_dump_json: keeping the spool files in %s", spools.path)
             spools.close(keep=self.worker["debug_dump_json"])
-        summary = CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started)
+        summary = CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started,
+                                 {cloud: len(accounts) for cloud, accounts in estate.items()}, view)
         METRICS.collect_done(summary)
         return summary
+
+    def _jobs(self, estate: Dict[str, List[Json]], mine: Callable[[str, str], bool], spool_dir: str,
+              taken_over: bool = False) -> List[Job]:
+        """A job for every account of the estate that is ``mine(cloud, account id)`` and has none yet."""
+        jobs = []
+        for cloud, cloud_accounts in estate.items():
+            for account in cloud_accounts:
+                report = AccountReport(cloud, account["id"], account["name"], taken_over=taken_over)
+                if report.key in self.reports or not mine(cloud, report.account):
+                    continue
+                self.reports[report.key] = report
+                self.tree.account(cloud, report.key, report.name)
+                spool = self.spools[report.key] = os.path.join(spool_dir, f"{len(self.spools):06d}.ndjson")
+                args = (cloud, self.config.section(cloud), account, spool, self.sink.merge_kind, self.task)
+                jobs.append(Job(report.key, child.collect_account, args,
+                                {"cloud": report.cloud, "account": report.account}))
+        return jobs
+
+    def _take_over(self, estate: Dict[str, List[Json]], view: Optional[View], spool_dir: str) -> Optional[View]:
+        """Once its own share is done: if members of the split left meanwhile (stopped, crashed), every
+        account they owned is collected here too, before the action is answered. Every member still
+        running does the same, so the accounts land even if some of them have answered already; what a
+        member uploaded before it went, and what several take over, lands twice, which is harmless."""
+        while view is not None and self.split is not None and self._stopped is None:
+            gone = self.split.lost(view)
+            if not gone:
+                break
+            members = view.members
+            view = view.without(gone)
+            jobs = self._jobs(estate, lambda cloud, account: owner(account_key(cloud, account), members) in gone,
+                              spool_dir, taken_over=True)
+            log.warning("shard: %s left during the collect: collecting %d account(s) of theirs (shard now %s)",
+                        ", ".join(sorted(gone)), len(jobs), view)
+            self.report_error(f"shard: {', '.join(sorted(gone))} left during the collect; collecting "
+                              f"{len(jobs)} account(s) of theirs here", ())
+            self.tree.flush(force=True)
+            self._new_pool().run(jobs, self._on_message, self._on_done)
+        return view
 
     # ---- accounts --------------------------------------------------------------------------------
 

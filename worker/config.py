@@ -15,11 +15,25 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import jsonschema
 
+from worker.shard import shard_problem
+
 log = logging.getLogger(__name__)
 
 Json = Dict[str, Any]
 
 WORKER_SECTION = "resotoworker"
+SHARD_FORMAT = "resotoworker-shard"
+
+# formats of our own, checked like any other schema keyword (also for --override)
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks(SHARD_FORMAT, raises=ValueError)
+def _shard_format(value: Any) -> bool:
+    problem = shard_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return True
 
 
 def _cleanup_pool_default() -> int:
@@ -131,6 +145,15 @@ def worker_schema() -> Json:
             "cleanup_expired_dry_run": {"type": "boolean", "default": False,
                                         "description": "New: with cleanup_expired, only log the expired resources "
                                                        "that would be marked for cleanup; mark nothing"},
+            "shard": {"type": ["string", "null"], "default": None, "format": SHARD_FORMAT,
+                      "description": "New: collect, clean up and tag only this worker's share of the accounts: "
+                                     "INDEX/COUNT (e.g. 2/3, the second of three workers) or auto (the "
+                                     "instances of this worker's fleet, subscriber ids NAME@INSTANCE, that the "
+                                     "core lists as subscribers of collect); null: every account"},
+            "shard_settle": {"type": "number", "minimum": 0, "default": 10,
+                             "description": "New: with shard auto, seconds a peer must have been subscribed "
+                                            "before a collect counts it (one that came later may have missed the "
+                                            "step; until then its share is collected twice, never by nobody)"},
         },
         "additionalProperties": False,
     }
@@ -145,7 +168,7 @@ def defaults(schema: Json) -> Json:
 
 def section_errors(section: str, schema: Json, value: Any) -> List[Tuple[Optional[str], str]]:
     """(key, reason) for every problem in ``value``; key None for problems with the section itself."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=FORMATS)
     found = []
     for err in sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path)):
         path = [str(p) for p in err.absolute_path]
@@ -156,7 +179,8 @@ def section_errors(section: str, schema: Json, value: Any) -> List[Tuple[Optiona
                 found.append((name, f"{section}.{name}: unknown key"))
             continue
         where = ".".join([section] + path)
-        found.append((key, f"{where}: {err.message}"))
+        message = str(err.cause) if err.validator == "format" and err.cause else err.message
+        found.append((key, f"{where}: {message}"))
     return found
 
 

@@ -27,6 +27,7 @@ from worker.metrics import METRICS, Metrics, links as link_metrics
 from worker.model import graph_model
 from worker.plugins import Collectors, collectors
 from worker.pool import start_fork_server
+from worker.shard import FixedSplit, Fleet, Split, View, parse_shard
 from worker.sinks import CoreSink
 from worker.upload import CoreGraph, UploadFailed
 from worker.web import WebServer
@@ -80,6 +81,9 @@ class Daemon:
         self.runs: Set[Any] = set()  # running collects and cleanups: anything with stop()
         self.runs_lock = threading.Lock()
         self.web: Optional[WebServer] = None
+        # cloud -> the accounts of this worker's shard (from its last collect), which its tag handlers name;
+        # None: not sharded (or no collect yet), the handlers name clouds only
+        self.owned: Optional[Dict[str, Set[str]]] = None
 
     # ---- life cycle ------------------------------------------------------------------------------
 
@@ -90,13 +94,19 @@ class Daemon:
         self._install_signals()
         start_fork_server()  # also when fork_process is off: the config may turn it on, cleanup uses it too
         self.client = connect(self.args, self.stop)
-        self.store = ConfigStore(self.client, self.args.subscriber_id, schemas, overrides)
+        self.store = ConfigStore(self.client, self.args.config_id, schemas, overrides)
         self.store.startup()
         self.store.listeners.append(self._config_changed)
         spool.remove_stale(self.store.current.worker["tempdir"])
         write_home_files(self.store.current.worker)
         self._log_active()
-        self.events = EventLink(self.client, self.store)
+        self.fleet = Fleet(self.client.request, self.args.subscriber_id)
+        if self.fleet.name is not None:
+            # before we subscribe: the peers listed now count at once (also if the config turns auto on later)
+            self.fleet.refresh(initial=True)
+        # a peer that connected before our event socket was open is seen by listing them again then
+        self.events = EventLink(self.client, self.store, on_listener=self.fleet.on_event,
+                                on_connect=self.fleet.refresh if self.fleet.name is not None else lambda: None)
         self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),
                                   timeout=lambda: self.store.current.worker["timeout"])
         self.tasks = TaskLink(self.client, self._task_handlers, self._run_task)
@@ -259,9 +269,46 @@ class Daemon:
             handlers["cleanup_plan"] = self._cleanup_plan
         return handlers
 
+    # ---- shard ----------------------------------------------------------------------------------
+
+    def _split(self, config: WorkerConfig) -> Optional[Split]:
+        """What resotoworker.shard says now (it may change between two collects)."""
+        shard = parse_shard(config.worker["shard"])  # valid: checked with the config
+        if shard is None:
+            return None
+        self.fleet.settle = config.worker["shard_settle"]
+        return self.fleet if shard.auto else FixedSplit(shard)
+
+    def _collect_view(self, split: Optional[Split], data: Dict[str, Any]) -> Optional[View]:
+        """The shard of this collect, taken as the action arrives (the core started the step just now).
+        An action the core re-sends on a reconnect (no ``timing``) belongs to a step that started at a
+        time we cannot know, so peers that subscribed after it may be counted although the core does
+        not send them this step: with auto, such a collect takes every account."""
+        if split is None:
+            return None
+        if split is self.fleet and "timing" not in data:
+            log.warning("shard: collect %s was re-sent by the core (the step began before this connection): "
+                        "collecting every account", data.get("task"))
+            return View((self.fleet.me,), self.fleet.me, auto=True)
+        return split.view()
+
+    def _owned_now(self, summary: Any) -> None:
+        """After a sharded collect, the tag handlers name the accounts of this worker's share; the work
+        queue registers them anew when they changed."""
+        owned: Dict[str, Set[str]] = {}
+        for report in summary.accounts:
+            owned.setdefault(report.cloud, set()).add(report.account)
+        for cloud in summary.cloud_errors:  # not listed this time: keep what it had
+            if self.owned and cloud in self.owned:
+                owned[cloud] = self.owned[cloud]
+        self.owned = owned if summary.shard is not None else None
+        self.tasks.refresh()
+
     def _collect(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
         self.collect_seen.set()
         config = self.store.current
+        split = self._split(config)
+        view = self._collect_view(split, data)
         clouds, problems = active_clouds(config, self.registry)
         for problem in problems:
             feedback.error(problem)
@@ -280,7 +327,8 @@ class Daemon:
                          sink=lambda landed: CoreSink(graph, data.get("task"), worker["upload_wait_for_result"],
                                                       worker["graph_merge_kind"], worker["graph_sender_pool_size"],
                                                       landed),
-                         task=data, progress=feedback.progress, error=lambda m, ctx: feedback.error(m, ctx))
+                         task=data, progress=feedback.progress, error=lambda m, ctx: feedback.error(m, ctx),
+                         view=view, split=split)
         with self.runs_lock:
             self.runs.add(run)
         try:
@@ -292,6 +340,7 @@ class Daemon:
                 self.runs.discard(run)
         log.info("collect %s: %d of %d account(s) landed, %d nodes, %.1f s", data.get("task"),
                  len(summary.landed), len(summary.accounts), summary.nodes, summary.seconds)
+        self._owned_now(summary)
         if summary.landed:
             return None
         reasons = [f"{a.key}: {a.error}" for a in summary.failed][:5] + \
@@ -312,7 +361,11 @@ class Daemon:
             log.info("cleanup %s: no collector is active; nothing to clean", data.get("task"))
             feedback.info("info", "nothing cleaned: no collector configured")
             return None
-        run = CleanupRun(self.client, config, clouds, info=feedback.info)
+        split = self._split(config)
+        # settle 0 for auto: every listed peer counts, so when the fleet changes we delete less, not twice
+        view = split.view(settle=0) if split is not None else None
+        run = CleanupRun(self.client, config, clouds, info=feedback.info,
+                         mine=(lambda cloud, account: view.owns(cloud, account)) if view is not None else None)
         with self.runs_lock:
             self.runs.add(run)  # stopped on shutdown like a collect
         try:
@@ -343,8 +396,15 @@ class Daemon:
     def _task_handlers(self) -> List[Dict[str, Any]]:
         """``tag`` per installed cloud, plus a catch-all ``tag`` the core routes to us only when no worker
         has a matching cloud filter (most filter keys win): such a task gets a clear error at once
-        instead of the core's 30 s "No worker for task" timeout. Then the collectors' commands."""
-        return [tag_handler(cloud) for cloud in self.registry.names] + [tag_handler(None)] + \
+        instead of the core's 30 s "No worker for task" timeout. Then the collectors' commands.
+
+        In a shard, first a ``tag`` per cloud naming the accounts of this worker's share: with two keys it
+        wins over every cloud-only filter, so each account's tasks come here and to no other member of the
+        split. The cloud-only filter stays: an account nobody names (new since the last collect, or its
+        owner is registering anew) is still taken by one worker, never left to time out."""
+        owned = self.owned or {}
+        return [tag_handler(cloud, sorted(owned[cloud])) for cloud in self.registry.names if owned.get(cloud)] + \
+            [tag_handler(cloud) for cloud in self.registry.names] + [tag_handler(None)] + \
             [commands.handler(c) for c in self.registry.commands.values()]
 
     def _run_task(self, name: str, attrs: Dict[str, Any], data: Dict[str, Any]) -> Any:

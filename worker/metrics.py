@@ -63,8 +63,28 @@ class Metrics:
         self.upload_failures = Counter("resotoworker_upload_failures_total",
                                        "Requests of graph work to the core that failed (no connection, timeout, "
                                        "an error status), whether retried or not", ("call",), registry=r)
+        self.estate_accounts = Gauge("resotoworker_estate_accounts",
+                                     "Accounts the last collect listed, every shard's (the whole estate)", ("cloud",),
+                                     registry=r)
+        self.share_accounts = Gauge("resotoworker_shard_accounts",
+                                    "Accounts of the estate this worker collected in the last collect: all of them, "
+                                    "or its shard's share (those it took over from a lost peer included)",
+                                    ("cloud",), registry=r)
+        self.not_collected = Gauge("resotoworker_accounts_not_collected",
+                                   "Accounts of this worker's share that did not land in the last collect",
+                                   ("cloud",), registry=r)
+        self.taken_over = Counter("resotoworker_shard_taken_over_total",
+                                  "Accounts collected in place of a peer of the shard that left during a collect",
+                                  ("cloud",), registry=r)
+        self.shard_index = Gauge("resotoworker_shard_index",
+                                 "This worker's place in the split of the last collect (1 … count; 0: not sharded)",
+                                 registry=r)
+        self.shard_count = Gauge("resotoworker_shard_count",
+                                 "Workers the estate was split between in the last collect, as this one saw it "
+                                 "(0: not sharded)", registry=r)
         ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total, process_open_fds, …
         r.register(_ChildrenMemory())
+        self._last_share: Dict[str, int] = {}
         # called before each scrape, to read state the daemon owns (links, pool)
         self.before_scrape: Optional[Callable[["Metrics"], None]] = None
 
@@ -100,6 +120,18 @@ class Metrics:
         self.collect_seconds.observe(summary.seconds)
         result = "ok" if summary.accounts and not summary.failed else "partial" if summary.landed else "failed"
         self.collects.labels(result).inc()
+        for cloud, listed in summary.estate.items():
+            share = [a for a in summary.accounts if a.cloud == cloud]
+            self.estate_accounts.labels(cloud).set(listed)
+            self.share_accounts.labels(cloud).set(len(share))
+            self.not_collected.labels(cloud).set(sum(1 for a in share if a.status != "landed"))
+            self.taken_over.labels(cloud).inc(sum(1 for a in share if a.taken_over))
+            self._last_share[cloud] = len(share)
+        for cloud in summary.cloud_errors:  # not listed: what it collected the last time is what it missed
+            self.share_accounts.labels(cloud).set(0)
+            self.not_collected.labels(cloud).set(self._last_share.get(cloud, 0))
+        self.shard_index.set(summary.shard.index if summary.shard else 0)
+        self.shard_count.set(summary.shard.count if summary.shard else 0)
 
     # ---- read by the web server --------------------------------------------------------------------
 

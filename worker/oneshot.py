@@ -28,6 +28,7 @@ from worker.home_files import write_home_files
 from worker.model import graph_model
 from worker.plugins import collectors
 from worker.pool import start_fork_server
+from worker.shard import FixedSplit, parse_shard
 from worker.sinks import CoreSink, FileSink
 from worker.upload import CoreGraph, UploadFailed
 
@@ -103,6 +104,10 @@ def summary_text(summary: CollectSummary, full: bool) -> List[Any]:
                           f"{a.nodes:,}", f"{a.edges:,}", f"{a.seconds:.1f}", a.error or "; ".join(a.problems))
         out += [table, ""]
     clouds = sorted({a.cloud for a in summary.accounts} | set(summary.cloud_errors))
+    if summary.shard is not None:
+        estate = sum(summary.estate.values())
+        out.append(f"shard {summary.shard}: {len(summary.accounts)} of the estate's {estate} account(s)"
+                   + (f" (listing failed for {', '.join(sorted(summary.cloud_errors))})" if summary.cloud_errors else ""))
     status = "green" if not summary.failed and not summary.cloud_errors else "yellow" if summary.landed else "red"
     out.append(Text.assemble((f"{len(summary.landed)} of {len(summary.accounts)} account(s) landed", status),
                              f", {summary.nodes:,} nodes, {len(summary.failed)} failed, {summary.seconds:.1f} s"))
@@ -165,7 +170,7 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
         config = WorkerConfig(schemas, None, overrides)
     else:
         client = connect(args, stop.event)
-        config = ConfigStore(client, args.subscriber_id, schemas, overrides).load()
+        config = ConfigStore(client, args.config_id, schemas, overrides).load()
         client.use_bounds(config.worker)
     worker = config.worker
     spool.remove_stale(worker["tempdir"])
@@ -179,6 +184,10 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
     if not clouds:
         raise FatalError(f"no collector to run: asked for {', '.join(wanted) or 'none'}, installed: "
                          f"{', '.join(registry.names) or 'none'}")
+    shard = parse_shard(worker["shard"])  # valid: checked with the config
+    if shard is not None and shard.auto:
+        raise UsageError("resotoworker.shard is auto in the config, but the one-shot collect has no peers: give it "
+                         "--shard INDEX/COUNT, or --override resotoworker.shard=null for every account")
     if args.output:
         def sink(landed):
             return FileSink(args.output, landed, stop.event)
@@ -196,7 +205,8 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
                             worker["graph_sender_pool_size"], landed)
     display = ProgressDisplay(sys.stderr.isatty() and not args.no_progress)
     try:
-        collect = CollectRun(registry, config, clouds, sink=sink, watcher=display)
+        collect = CollectRun(registry, config, clouds, sink=sink, watcher=display,
+                             view=FixedSplit(shard).view() if shard else None)
     except OSError as ex:
         where = f" ({ex.filename})" if ex.filename and ex.filename != args.output else ""
         raise UsageError(f"--output {args.output}: {ex.strerror or ex}{where}") from None

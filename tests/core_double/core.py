@@ -333,6 +333,18 @@ class CoreDouble:
                 out.append(f.msg)
         return out
 
+    def action_status(self, task: str, step: str = "collect") -> Dict[str, Any]:
+        """Where a workflow step stands: the subscribers it waits for, the kind of the answer each gave,
+        and ``done``: every waited-for subscriber that still exists answered (memo §2.4)."""
+        def status() -> Dict[str, Any]:
+            action = self._db.actions[(task, step)]
+            waiting = {sid for sid in action.waiting if sid in self._bus.subscribers}
+            return {"waiting": sorted(action.waiting),
+                    "answered": {sid: frame["kind"] for sid, frame in action.replies.items()},
+                    "done": waiting <= set(action.replies)}
+
+        return self._call(status)
+
     def wait_reply(self, task: str, step: Optional[str] = None, timeout: float = 30) -> Dict[str, Any]:
         def reply() -> Optional[Dict[str, Any]]:
             for f in self.action_frames(task):

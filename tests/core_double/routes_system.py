@@ -103,6 +103,12 @@ async def list_subscribers(request: web.Request) -> web.StreamResponse:
     return web.json_response([_subscriber_json(sid, s) for sid, s in subs.items()])
 
 
+async def list_subscribers_for(request: web.Request) -> web.StreamResponse:
+    event = request.match_info["event_type"]
+    subs = core_of(request)._bus.subscribers
+    return web.json_response([_subscriber_json(sid, s) for sid, s in subs.items() if event in s])
+
+
 def add_routes(app: web.Application) -> None:
     app.add_routes([
         web.get("/system/ready", ready),
@@ -110,6 +116,7 @@ def add_routes(app: web.Application) -> None:
         web.get("/ca/cert", ca_cert),
         web.post("/ca/sign", ca_sign),
         web.get("/subscribers", list_subscribers),
+        web.get("/subscribers/for/{event_type}", list_subscribers_for),
         web.get("/subscriber/{subscriber_id}", get_subscriber),
         web.delete("/subscriber/{subscriber_id}", delete_subscriber),
         web.post("/subscriber/{subscriber_id}/{event_type}", add_subscription),

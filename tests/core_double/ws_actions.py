@@ -49,6 +49,9 @@ async def handle_subscribed(request: web.Request) -> web.StreamResponse:
     request[RECORD_KEY].status = 101
     core._bus.handle_sockets[sid] = conn
     core._record_frame(conn, "open", {"path": request.path_qs})
+    # the core's message bus announces every listener that comes and goes (memo §2.3)
+    channels = sorted(core._bus.subscribers.get(sid, {}))
+    core._emit_event("message-listener-connected", {"subscriber_id": sid, "channels": channels})
     try:
         for action in list(core._db.actions.values()):
             if sid in action.waiting and sid not in action.replies:
@@ -58,6 +61,7 @@ async def handle_subscribed(request: web.Request) -> web.StreamResponse:
     finally:
         if core._bus.handle_sockets.get(sid) is conn:
             del core._bus.handle_sockets[sid]
+        core._emit_event("message-listener-disconnected", {"subscriber_id": sid, "channels": channels})
         core._record_frame(conn, "close", None)
         await ws.close()
     return ws

@@ -133,18 +133,33 @@ class ConfigStore:
                     log.exception("config: a listener failed")
 
 
-class EventLink(Link):
-    path = "/events?show=config-updated"
+LISTENER_EVENTS = ("message-listener-connected", "message-listener-disconnected")
 
-    def __init__(self, client: CoreClient, store: ConfigStore) -> None:
+
+class EventLink(Link):
+    """The core's events: ``config-updated`` for the config, and the action sockets of the other workers
+    opening and closing (``on_listener``: what ``--shard auto`` knows of its peers' liveness)."""
+
+    path = "/events?show=" + ",".join(("config-updated",) + LISTENER_EVENTS)
+
+    def __init__(self, client: CoreClient, store: ConfigStore,
+                 on_listener: Callable[[str, Any], None] = lambda message_type, data: None,
+                 on_connect: Callable[[], Any] = lambda: None) -> None:
         super().__init__(client, name="events")
         self.store = store
+        self.on_listener = on_listener
+        self.on_connect = on_connect  # events missed while we were not connected: look again
 
     def on_open(self, first: bool) -> None:
         if not first:
             threading.Thread(target=self.store.reload, name="config-reload", daemon=True).start()
+        # not on the socket's thread: it may call the core, and the events must keep flowing meanwhile
+        threading.Thread(target=self.on_connect, name="events-connected", daemon=True).start()
 
     def on_message(self, message: Any) -> None:
+        if isinstance(message, dict) and message.get("message_type") in LISTENER_EVENTS:
+            self.on_listener(message["message_type"], message.get("data"))
+            return
         if not isinstance(message, dict) or message.get("message_type") != "config-updated":
             return
         data = message.get("data") if isinstance(message.get("data"), dict) else {}

@@ -42,6 +42,7 @@ class Link(threading.Thread):
         self._ws: Optional[websocket.WebSocketApp] = None
         self._send_lock = threading.Lock()
         self._last_error = ""
+        self._again = threading.Event()  # reconnect() closed the socket on purpose: connect again at once
 
     # ---- for subclasses --------------------------------------------------------------------------
 
@@ -92,6 +93,18 @@ class Link(threading.Thread):
                 ws.close(timeout=0.5)
             except Exception:  # closing a half-open socket may raise anything; we are leaving anyway
                 pass
+
+    def reconnect(self) -> None:
+        """Close the open socket and connect again at once, without backing off (to register anew).
+        Without an open socket there is nothing to do: the next connection starts afresh anyway."""
+        ws = self._ws
+        if ws is None or not self.connected.is_set():
+            return
+        self._again.set()
+        try:
+            ws.close(timeout=0.5)
+        except Exception:  # a half-open socket may raise anything; the reader ends either way
+            pass
 
     def run(self) -> None:
         while not self.stopping.is_set():
@@ -145,6 +158,9 @@ class Link(threading.Thread):
             if was_connected:
                 self.on_closed()
         if self.stopping.is_set():
+            return
+        if self._again.is_set():
+            self._again.clear()
             return
         if not was_connected or time.monotonic() - started < STABLE_AFTER:
             raise LinkDown(self._last_error or "closed by the core")
