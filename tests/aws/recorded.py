@@ -11,8 +11,10 @@ operations' URI templates in botocore's own description of the service.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -25,17 +27,41 @@ CONTENT_TYPES = {"json": "application/x-amz-json-1.1", "rest-json": "application
                  "query": "text/xml", "rest-xml": "application/xml"}
 
 
+_LOADER = botocore.loaders.create_loader()
+_MODELS_LOCK = threading.Lock()  # the proxies serve requests on many threads; each model is read once
+
+
+def _metadata(path: Path) -> dict:
+    """The ``metadata`` object of a service description, decoded alone (it comes first): parsing all of botocore's
+    ~480 descriptions whole to find a signing name took 2.5 s and ~400 MB, per thread that asked first."""
+    text = (gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()).decode("utf-8")
+    start = text.index("{", text.index('"metadata"'))
+    return json.JSONDecoder().raw_decode(text, start)[0]
+
+
 @lru_cache(maxsize=None)
+def _services_by_signing_name() -> Dict[str, Tuple[str, ...]]:
+    newest: Dict[str, Path] = {}
+    for root in reversed(_LOADER.search_paths):  # the first search path wins, as in botocore
+        for path in sorted(Path(root).glob("*/*/service-2.json*")):  # <service>/<api version>/
+            newest[path.parent.parent.name] = path
+    found: Dict[str, List[str]] = {}
+    for service, path in sorted(newest.items()):
+        meta = _metadata(path)
+        found.setdefault(meta.get("signingName", meta.get("endpointPrefix")), []).append(service)
+    return {name: tuple(services) for name, services in found.items()}
+
+
+@lru_cache(maxsize=None)
+def _models_of(signing_name: str) -> Tuple[dict, ...]:
+    return tuple(_LOADER.load_service_model(service, "service-2")
+                 for service in _services_by_signing_name().get(signing_name, ()))
+
+
 def _service_models(signing_name: str) -> Tuple[dict, ...]:
     """botocore's descriptions of the services that sign with ``signing_name`` (ELB and ELBv2 share one)."""
-    loader = botocore.loaders.create_loader()
-    found = []
-    for name in loader.list_available_services("service-2"):
-        model = loader.load_service_model(name, "service-2")
-        meta = model["metadata"]
-        if meta.get("signingName", meta.get("endpointPrefix")) == signing_name:
-            found.append(model)
-    return tuple(found)
+    with _MODELS_LOCK:
+        return _models_of(signing_name)
 
 
 @lru_cache(maxsize=None)
