@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
+from worker.core.api import CoreApi
+from worker.core.errors import CoreError
 from worker.pool import Channel, Job, Outcome, Pool
 
 log = logging.getLogger(__name__)
@@ -317,18 +319,12 @@ class CleanupRun:
             self.pool.stop(grace=grace)
 
     def fetch_plan(self) -> Tuple[Dict[NodeId, Json], List[Tuple[NodeId, NodeId, str]]]:
-        graph = self.worker["graph"]
         try:
-            response = self.client.request(
-                "POST", f"/graph/{graph}/search/graph", params={"section": "reported"},
-                data=plan_query(self.clouds).encode("utf-8"),
-                headers={"Accept": "application/x-ndjson", "Content-Type": "text/plain"},
-                timeout=self.client.graph_work())
-        except Exception as ex:
-            raise CleanupError(f"fetching the cleanup plan failed: {ex}") from None
-        if response.status_code != 200:
-            raise CleanupError(f"fetching the cleanup plan failed: {response.status_code} {response.text[:300]}")
-        lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+            text = CoreApi(self.client).search_graph("fetching the cleanup plan", self.worker["graph"],
+                                                     plan_query(self.clouds))
+        except CoreError as ex:
+            raise CleanupError(f"fetching the cleanup plan failed: {ex.reason}") from None
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
         return parse_plan(lines)
 
     def run(self) -> CleanupSummary:
@@ -406,13 +402,7 @@ class CleanupRun:
         if not lines:
             return
         body = "".join(json.dumps(line) + "\n" for line in lines)
-        graph = self.worker["graph"]
         try:
-            response = self.client.request("PATCH", f"/graph/{graph}/nodes", data=body.encode("utf-8"),
-                                           headers={"Content-Type": "application/x-ndjson",
-                                                    "Accept": "application/x-ndjson"}, timeout=self.client.graph_work())
-        except Exception as ex:
-            raise CleanupError(f"{summary.text()}, but reporting to the core failed: {ex}") from None
-        if response.status_code != 200:
-            raise CleanupError(f"{summary.text()}, but reporting to the core failed: "
-                               f"{response.status_code} {response.text[:300]}")
+            CoreApi(self.client).patch_nodes("reporting the cleanup", self.worker["graph"], body.encode("utf-8"))
+        except CoreError as ex:
+            raise CleanupError(f"{summary.text()}, but reporting to the core failed: {ex.reason}") from None
