@@ -29,7 +29,7 @@ Data that crosses a process boundary (accounts, results) is plain JSON-able data
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Protocol
+from typing import Any, Dict, List, Optional, Protocol
 
 import pluggy
 
@@ -215,5 +215,3 @@ def resotoworker_update_tag(cloud: str, config: Json, node: Json, key: str, valu
 def resotoworker_delete_tag(cloud: str, config: Json, node: Json, key: str) -> Optional[bool]:
     """Remove tag ``key`` from the resource behind ``node``. Return True when done."""
 
-
-HookCaller = Callable[..., Any]

@@ -131,22 +131,6 @@ def group_by_account(nodes: Dict[NodeId, Json], deps: Dict[NodeId, Set[NodeId]]
     return groups
 
 
-def waves(deps: Dict[NodeId, Set[NodeId]]) -> Tuple[List[List[NodeId]], Set[NodeId]]:
-    """The static order if every delete succeeds: waves, and the nodes that never get ready (on or
-    behind a cycle)."""
-    done: Set[NodeId] = set()
-    pending = set(deps)
-    out: List[List[NodeId]] = []
-    while pending:
-        ready = sorted(n for n in pending if deps[n] <= done)
-        if not ready:
-            break
-        out.append(ready)
-        done.update(ready)
-        pending.difference_update(ready)
-    return out, pending
-
-
 def execute(nodes: Dict[NodeId, Json], deps: Dict[NodeId, Set[NodeId]],
             delete: Callable[[Json], None], pre_delete: Optional[Callable[[Json], None]] = None,
             pool_size: int = 4, dry_run: bool = True,

@@ -73,7 +73,6 @@ class ActionLink(Link):
         self._feedback: Deque[_Outgoing] = collections.deque(maxlen=FEEDBACK_BUFFER)
         self._wake = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="actions-sender", daemon=True)
-        self.abort_requested: set = set()
         self.accepting = True  # False while shutting down: new actions are refused, not started
 
     def start(self) -> None:
@@ -120,7 +119,6 @@ class ActionLink(Link):
         if kind == "action_abort":
             log.warning("actions: the core asked to abort %s %s:%s; the running step will finish and reply",
                         message_type, data.get("task"), data.get("step"))
-            self.abort_requested.add(f"{data.get('task')}:{data.get('step')}")
             return
         if kind != "action":
             log.warning("actions: ignored a frame of unknown kind %r", kind)
