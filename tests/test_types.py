@@ -48,6 +48,7 @@ def test_a_hookimpl_that_matches_no_spec_is_refused_at_load(plugin):
         plugin_manager((plugin,))
 
 
+@pytest.mark.e2e
 def test_the_cli_stops_at_start_on_a_collector_that_matches_no_spec(tmp_path):
     site = tmp_path / "site"
     dist = site / "misspelled_collector-1.0.dist-info"

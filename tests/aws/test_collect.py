@@ -17,6 +17,8 @@ from .conftest import Collected, collect_into_file, org_config
 from .model_check import BASE_KINDS, load_kinds, reported_problems
 from .world import REGIONS, World
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def collected(world: World, tmp_path_factory) -> Dict[str, Collected]:

@@ -36,6 +36,8 @@ from .recorded import Recorded
 from .world import MANAGEMENT_ACCOUNT, ORG_ROLE, REGIONS, World, lambda_zip, member_session
 from .world_identity import APPLICATION, CATALOG, CERTIFICATE, SECRET, SUBSCRIPTION_ROLE, WORKLOADS, unit_name
 
+pytestmark = pytest.mark.e2e
+
 OWN = "515151515151"  # this module's account
 OWN_REGION = "ca-central-1"  # collected by no other test
 SERVICES = ["iam", "organizations", "secretsmanager", "sns", "athena", "kms", "sqs"]
