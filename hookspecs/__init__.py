@@ -29,7 +29,7 @@ Data that crosses a process boundary (accounts, results) is plain JSON-able data
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Protocol
+from typing import Any, Dict, List, Optional, Protocol
 
 import pluggy
 
@@ -124,20 +124,30 @@ class Progress(Protocol):
 
 
 class Builder(Protocol):
-    """The graph builder a collector writes one account into (see ``worker.graph.builder``)."""
+    """The graph builder a collector writes one account into (``worker.graph.builder.GraphBuilder``; the
+    test suite type-checks that it is one). Every ``add_*`` returns the graph node id of what it added."""
 
-    def add_account(self, reported: Json, **kw: Any) -> str: ...
+    def add_account(self, reported: Json, metadata: Optional[Json] = None) -> str:
+        """The account node; call it first, once. ``reported`` needs ``kind`` and ``id``."""
 
-    def add_region(self, reported: Json, parent: Optional[str] = None, metadata: Optional[Json] = None) -> str: ...
+    def add_region(self, reported: Json, parent: Optional[str] = None, metadata: Optional[Json] = None) -> str:
+        """A region node (its name is part of its id, as in the reference), under the account unless
+        ``parent`` is given."""
 
     def add_node(self, reported: Json, *, region: Optional[str] = None, zone: Optional[str] = None,
                  key_extra: tuple = (), metadata: Optional[Json] = None, desired: Optional[Json] = None,
                  parent: Optional[str] = None, usage: Optional[Json] = None,
-                 key: Optional[tuple] = None) -> str: ...
+                 key: Optional[tuple] = None) -> str:
+        """One resource: ``reported`` needs ``kind`` and ``id``; ``region``/``zone`` are ids of its region and
+        zone; ``parent`` adds a default edge parent → node; ``usage`` is ``{metric: {stat: number}}``. The id
+        hashes ``(kind, cloud, account, region, zone, *key)``, ``key`` being ``(id, *key_extra)`` unless
+        given."""
 
-    def add_edge(self, from_id: str, to_id: str, edge_type: str = "default") -> None: ...
+    def add_edge(self, from_id: str, to_id: str, edge_type: str = "default") -> None:
+        """``default``: parent → child; ``delete``: ``to`` must be deleted before ``from``."""
 
-    def add_deferred_edge(self, from_id: str, search: str, edge_type: str = "default") -> None: ...
+    def add_deferred_edge(self, from_id: str, search: str, edge_type: str = "default") -> None:
+        """An edge to the nodes the core finds with ``search`` once every account has landed."""
 
 
 @hookspec
@@ -205,5 +215,3 @@ def resotoworker_update_tag(cloud: str, config: Json, node: Json, key: str, valu
 def resotoworker_delete_tag(cloud: str, config: Json, node: Json, key: str) -> Optional[bool]:
     """Remove tag ``key`` from the resource behind ``node``. Return True when done."""
 
-
-HookCaller = Callable[..., Any]

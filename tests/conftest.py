@@ -73,6 +73,14 @@ class WorkerProcess:
         self._log.close()
 
 
+def pytest_collection_modifyitems(items):
+    # a test that runs resotocore's own code is in the conformance tier wherever it lives (it also needs
+    # the side venv, built on first use)
+    for item in items:
+        if "real_core_python" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.conformance)
+
+
 @pytest.fixture
 def start_worker(tmp_path):
     started: List[WorkerProcess] = []

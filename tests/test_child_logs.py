@@ -10,6 +10,8 @@ import pytest
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.e2e
+
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("RESOTOWORKER_")}
 
 

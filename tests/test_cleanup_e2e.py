@@ -5,6 +5,8 @@ import json
 import pytest
 import requests
 
+pytestmark = pytest.mark.e2e
+
 SUBSCRIBER = "resoto.worker-collector"
 
 

@@ -13,6 +13,8 @@ import pytest
 from conftest import ROOT
 from worker import DISTRIBUTION, __version__
 
+pytestmark = pytest.mark.e2e
+
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("RESOTOWORKER_")}
 
 

@@ -18,6 +18,8 @@ from conformance import cases as conformance_cases
 from conformance.cases import REQUIRED_MERGE_CASES, Case, ModelCase, UpdateCase, merge_cases, model_cases, update_cases
 from conftest_conformance import real_core_python  # noqa: F401  (session fixture)
 
+pytestmark = pytest.mark.conformance
+
 CAPTURE = capture_dir()
 CAPTURED_UPLOADS = ["merge-example-account", "merge-aws-account"]
 MERGE_CASES: List[Case] = merge_cases(read_ndjson(CAPTURE / "merge-example-account.ndjson")) if CAPTURE else []

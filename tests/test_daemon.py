@@ -10,6 +10,8 @@ from core_double import CoreDouble
 from collectors.example.model import MODEL as EXAMPLE_MODEL
 from worker.model import graph_model
 
+pytestmark = pytest.mark.e2e
+
 SID = "resoto.worker"
 SUBSCRIBER = "resoto.worker-collector"
 

@@ -7,6 +7,7 @@ import pytest
 
 from worker.graph.builder import GraphBuilder, GraphError
 from worker.graph.ids import cloud_id, node_id, root_id
+from worker.graph.lines import as_replace_node, line_key, node_id_of, node_line
 from worker.graph.merge import AccountSpool, MergeStream
 
 
@@ -38,7 +39,7 @@ def test_builder_writes_nodes_with_reference_serialisation():
     docs = lines(out.getvalue())
     nodes = {d["id"]: d for d in docs if "reported" in d}
     assert acc == "vfKMDXmQWbiGi7RXMUAoKA" and region == "q-ewFfplOZDQGF3A65lR2w" and inst == "0jeoEqhN7OMxv1dWmYQohg"
-    assert nodes[acc]["metadata"]["replace"] is True and "exported_at" in nodes[acc]["metadata"]
+    assert "replace" not in nodes[acc]["metadata"] and "exported_at" in nodes[acc]["metadata"]  # the merger's
     reported = nodes[inst]["reported"]
     assert reported["tags"] == {"a": "b"}
     assert reported["ctime"] == "2023-07-01T10:00:00Z"
@@ -93,9 +94,9 @@ def test_bad_input_is_refused_with_a_reason():
         b.add_edge("a", "b", "sideways")
 
 
-def test_merge_stream_writes_root_and_cloud_once(tmp_path):
+def account_spools(tmp_path, count=3):
     spools = []
-    for n in range(3):
+    for n in range(count):
         path = tmp_path / f"{n}.ndjson"
         with open(path, "w") as out:
             b = GraphBuilder(out, "c")
@@ -103,6 +104,11 @@ def test_merge_stream_writes_root_and_cloud_once(tmp_path):
             b.add_node({"kind": "r", "id": "shared"}, parent=acc)
             result = b.finish()
         spools.append(AccountSpool("c", result.account_id, str(path), result.nodes, result.edges))
+    return spools
+
+
+def test_merge_stream_writes_root_and_cloud_once(tmp_path):
+    spools = account_spools(tmp_path)
     stream = MergeStream()
     for spool in spools:
         stream.add(spool)
@@ -111,3 +117,34 @@ def test_merge_stream_writes_root_and_cloud_once(tmp_path):
     assert kinds.count("graph_root") == 1 and kinds.count("cloud") == 1 and kinds.count("a") == 3
     assert stream.nodes == len(kinds)
     assert stream.edges == len([d for d in docs if "from" in d])
+
+
+def replaced_kinds(docs):
+    return sorted(d["reported"]["kind"] for d in docs if "reported" in d and d["metadata"].get("replace"))
+
+
+def test_the_merger_marks_each_account_or_the_cloud_as_the_replace_node(tmp_path):
+    spools = account_spools(tmp_path)
+    by_account = lines(b"".join(MergeStream("account").add(spools[0])).decode())
+    assert replaced_kinds(by_account) == ["a"]
+    by_cloud = lines(b"".join(MergeStream("cloud").add(spools[0]).add(spools[1]).add(spools[2])).decode())
+    assert replaced_kinds(by_cloud) == ["cloud"]
+    with open(spools[0].path) as spool:  # the spool itself says nothing about merging
+        assert not any(d.get("metadata", {}).get("replace") for d in lines(spool.read()))
+
+
+def test_a_spool_that_does_not_start_with_its_account_is_refused(tmp_path):
+    (spool,) = account_spools(tmp_path, 1)
+    other = AccountSpool(spool.cloud, "not-the-account", spool.path, spool.nodes, spool.edges)
+    with pytest.raises(ValueError, match="account node"):
+        b"".join(MergeStream().add(other))
+    with pytest.raises(ValueError, match="merge_kind"):
+        MergeStream("region")
+
+
+def test_lines_read_back_what_they_wrote():
+    line = node_line("abc", {"id": "1", "kind": "k"}, metadata={"exported_at": "t"})
+    assert node_id_of(line) == "abc" and line_key(line) == "nabc"
+    assert as_replace_node(line) == node_line("abc", {"id": "1", "kind": "k"},
+                                              metadata={"exported_at": "t", "replace": True})
+    assert node_id_of('{"from":"a","to":"b"}\n') is None

@@ -7,8 +7,11 @@ import sys
 import time
 
 import psutil
+import pytest
 
 from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
 
 EXAMPLE = ["collect", "--collector", "example", "--log-format", "text"]
 

@@ -20,6 +20,8 @@ from core_double import CoreDouble
 
 from conftest import ROOT
 
+pytestmark = pytest.mark.e2e
+
 SID = "resoto.worker"
 SUBSCRIBER = "resoto.worker-collector"
 

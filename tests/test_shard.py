@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import ROOT
@@ -56,6 +57,7 @@ def test_going_from_three_to_four_workers_moves_a_quarter_of_1000_accounts():
 # ---- the one-shot ------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_one_shot_collects_of_the_three_shards_cover_the_estate_once(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RESOTOWORKER_")}
     found = {}
@@ -127,6 +129,7 @@ def tag_filters(core):
             for handlers in core.workers.values()]
 
 
+@pytest.mark.e2e
 def test_three_workers_split_30_accounts_and_the_step_waits_for_all_three(core_double, start_worker, tmp_path):
     core = core_double
     state = tmp_path / "example-state.json"
@@ -165,6 +168,7 @@ def test_three_workers_split_30_accounts_and_the_step_waits_for_all_three(core_d
     assert core.violations == []
 
 
+@pytest.mark.e2e
 def test_auto_fleet_splits_the_estate_then_two_cover_it_when_one_stops(core_double, start_worker):
     core = core_double
     workers = start_fleet(core, start_worker, ["auto"] * 3)
@@ -188,6 +192,7 @@ def test_auto_fleet_splits_the_estate_then_two_cover_it_when_one_stops(core_doub
     assert core.violations == []
 
 
+@pytest.mark.e2e
 def test_when_a_worker_is_killed_during_a_collect_the_others_collect_its_accounts(core_double, start_worker):
     core = core_double
     workers = start_fleet(core, start_worker, ["auto"] * 3, "example.api_delay=0.3")

@@ -13,8 +13,11 @@ import time
 
 import psutil
 import pyte
+import pytest
 
 from conftest import ROOT
+
+pytestmark = pytest.mark.e2e
 
 COLUMNS, ROWS = 160, 40
 BAR = re.compile(r"^collecting .* (\d+)/(\d+) accounts \((\d+) failed\) • [\d,]+ nodes • [\d,]+ nodes/s • "

@@ -8,7 +8,11 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
+
 from core_double import CoreDouble
+
+pytestmark = pytest.mark.e2e
 
 
 SUBSCRIBER = "resoto.worker-collector"

@@ -42,10 +42,10 @@ def list_accounts(cloud: str, config: Json, *, channel: Channel) -> List[Json]:
     return [{"id": a.id, "name": a.name, "extra": a.extra} for a in accounts]
 
 
-def collect_account(cloud: str, config: Json, account: Json, spool_path: str, merge_kind: str, task: Json, *,
+def collect_account(cloud: str, config: Json, account: Json, spool_path: str, task: Json, *,
                     channel: Channel) -> Json:
     with open(spool_path, "w", encoding="utf-8", buffering=1 << 16) as out:
-        builder = GraphBuilder(out, cloud, merge_kind)
+        builder = GraphBuilder(out, cloud)
         handled = collectors().hook.resotoworker_collect_account(
             cloud=cloud, config=config, account=Account(**account), builder=builder,
             progress=ChildProgress(channel), task=task)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
+from worker.core.api import CoreApi
+from worker.core.errors import CoreError
 from worker.pool import Channel, Job, Outcome, Pool
 
 log = logging.getLogger(__name__)
@@ -127,22 +129,6 @@ def group_by_account(nodes: Dict[NodeId, Json], deps: Dict[NodeId, Set[NodeId]]
         key = where[nid]
         groups.setdefault(key, {})[nid] = {d for d in before if where.get(d) == key}
     return groups
-
-
-def waves(deps: Dict[NodeId, Set[NodeId]]) -> Tuple[List[List[NodeId]], Set[NodeId]]:
-    """The static order if every delete succeeds: waves, and the nodes that never get ready (on or
-    behind a cycle)."""
-    done: Set[NodeId] = set()
-    pending = set(deps)
-    out: List[List[NodeId]] = []
-    while pending:
-        ready = sorted(n for n in pending if deps[n] <= done)
-        if not ready:
-            break
-        out.append(ready)
-        done.update(ready)
-        pending.difference_update(ready)
-    return out, pending
 
 
 def execute(nodes: Dict[NodeId, Json], deps: Dict[NodeId, Set[NodeId]],
@@ -317,18 +303,12 @@ class CleanupRun:
             self.pool.stop(grace=grace)
 
     def fetch_plan(self) -> Tuple[Dict[NodeId, Json], List[Tuple[NodeId, NodeId, str]]]:
-        graph = self.worker["graph"]
         try:
-            response = self.client.request(
-                "POST", f"/graph/{graph}/search/graph", params={"section": "reported"},
-                data=plan_query(self.clouds).encode("utf-8"),
-                headers={"Accept": "application/x-ndjson", "Content-Type": "text/plain"},
-                timeout=self.client.graph_work())
-        except Exception as ex:
-            raise CleanupError(f"fetching the cleanup plan failed: {ex}") from None
-        if response.status_code != 200:
-            raise CleanupError(f"fetching the cleanup plan failed: {response.status_code} {response.text[:300]}")
-        lines = [json.loads(line) for line in response.text.splitlines() if line.strip()]
+            text = CoreApi(self.client).search_graph("fetching the cleanup plan", self.worker["graph"],
+                                                     plan_query(self.clouds))
+        except CoreError as ex:
+            raise CleanupError(f"fetching the cleanup plan failed: {ex.reason}") from None
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
         return parse_plan(lines)
 
     def run(self) -> CleanupSummary:
@@ -406,13 +386,7 @@ class CleanupRun:
         if not lines:
             return
         body = "".join(json.dumps(line) + "\n" for line in lines)
-        graph = self.worker["graph"]
         try:
-            response = self.client.request("PATCH", f"/graph/{graph}/nodes", data=body.encode("utf-8"),
-                                           headers={"Content-Type": "application/x-ndjson",
-                                                    "Accept": "application/x-ndjson"}, timeout=self.client.graph_work())
-        except Exception as ex:
-            raise CleanupError(f"{summary.text()}, but reporting to the core failed: {ex}") from None
-        if response.status_code != 200:
-            raise CleanupError(f"{summary.text()}, but reporting to the core failed: "
-                               f"{response.status_code} {response.text[:300]}")
+            CoreApi(self.client).patch_nodes("reporting the cleanup", self.worker["graph"], body.encode("utf-8"))
+        except CoreError as ex:
+            raise CleanupError(f"{summary.text()}, but reporting to the core failed: {ex.reason}") from None

@@ -8,6 +8,9 @@ import json
 import logging
 from typing import Any, Callable, Dict, List, Tuple
 
+from worker.core.api import CoreApi
+from worker.core.errors import CoreError
+
 log = logging.getLogger(__name__)
 
 Json = Dict[str, Any]
@@ -51,14 +54,10 @@ def mark_expired(client: Any, graph: str, dry_run: bool,
     """Run the marking (or, in a dry run, the search alone); returns the nodes concerned."""
     command = expired_command(dry_run)
     try:
-        response = client.request("POST", "/cli/execute", params={"graph": graph}, data=command.encode("utf-8"),
-                                   headers={"Content-Type": "text/plain", "Accept": "application/x-ndjson"},
-                                   timeout=client.graph_work())
-    except Exception as ex:
-        raise CleanupPlanError(f"marking expired resources failed: {ex}") from None
-    if response.status_code != 200:
-        raise CleanupPlanError(f"marking expired resources failed: {response.status_code} {response.text[:300]}")
-    nodes = parse_nodes(response.text)
+        text = CoreApi(client).execute("marking expired resources", graph, command)
+    except CoreError as ex:
+        raise CleanupPlanError(f"marking expired resources failed: {ex.reason}") from None
+    nodes = parse_nodes(text)
     for node in nodes:
         if dry_run:
             log.info("cleanup_plan dry run: would mark %s for cleanup", describe(node))

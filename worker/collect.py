@@ -224,7 +224,7 @@ class CollectRun:
                 self.reports[report.key] = report
                 self.tree.account(cloud, report.key, report.name)
                 spool = self.spools[report.key] = os.path.join(spool_dir, f"{len(self.spools):06d}.ndjson")
-                args = (cloud, self.config.section(cloud), account, spool, self.sink.merge_kind, self.task)
+                args = (cloud, self.config.section(cloud), account, spool, self.task)
                 jobs.append(Job(report.key, child.collect_account, args,
                                 {"cloud": report.cloud, "account": report.account}))
         return jobs

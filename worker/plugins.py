@@ -9,6 +9,7 @@ import pluggy
 
 import hookspecs
 from hookspecs import CollectorInfo, Command
+from worker.core.errors import FatalError
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,14 @@ class Collectors:
 def plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
-    pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
-    for plugin in extra_plugins:
-        pm.register(plugin)
+    try:
+        pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
+        for plugin in extra_plugins:
+            pm.register(plugin)
+        # a misspelled @hookimpl would otherwise never be called, and the collector silently do less
+        pm.check_pending()
+    except pluggy.PluginValidationError as ex:
+        raise FatalError(f"a collector does not match the hookspecs: {ex}") from ex
     return pm
 
 

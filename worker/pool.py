@@ -24,7 +24,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing import forkserver
-from typing import Any, Callable, Dict, Iterable, List, Optional
+from typing import Any, Callable, Dict, Iterable, List, Optional, Protocol
 
 import psutil
 
@@ -160,51 +160,199 @@ def tree_rss(pid: int, with_root: bool = True) -> int:
 class _Running:
     job: Job
     started: float
-    process: Any = None  # multiprocessing.Process in fork mode
-    conn: Any = None
-    thread: Optional[threading.Thread] = None
     result: Optional[Dict[str, Any]] = None
     stopping_since: Optional[float] = None
     kill_at: float = 0.0
     stop_reason: str = ""
     peak_rss: int = 0
     done: bool = False
-    extra: Dict[str, Any] = field(default_factory=dict)
+    # set by the execution model: its process and result pipe, or that its thread has ended
+    process: Any = None
+    conn: Any = None
+    exited: bool = False
+
+
+Handle = Callable[[_Running, Dict[str, Any]], None]
+
+
+class ExecutionModel(Protocol):
+    """How the pool's jobs run: ``Processes`` or ``Threads``."""
+
+    def start(self, entry: _Running) -> None: ...
+
+    def wait(self, running: Iterable[_Running], handle: Handle) -> None:
+        """Wait up to ``POLL`` for messages of the running jobs, each passed to ``handle``."""
+
+    def watch(self, entry: _Running, now: float, handle: Handle) -> Optional[str]:
+        """Set ``entry.done`` once the job is over; the reason it must be stopped, if it must."""
+
+    def terminate(self, entry: _Running) -> None:
+        """Ask the job to stop (the pool has recorded why and when)."""
+
+    def lost(self, entry: _Running) -> str:
+        """Why a job that sent no result ended."""
+
+
+class Processes:
+    """Each job in a child of the fork server: crashes are its own, a hung one is killed, memory is
+    measured and capped."""
+
+    def __init__(self, memory_limit: int) -> None:
+        self.memory_limit = memory_limit
+        self.ctx = multiprocessing.get_context("forkserver")
+        self.ctx.set_forkserver_preload(PRELOAD)
+
+    def start(self, entry: _Running) -> None:
+        reader, writer = self.ctx.Pipe(duplex=False)
+        process = self.ctx.Process(target=_child_main, args=(entry.job, writer, logs.current_levels()),
+                                   name=f"collect {entry.job.key}", daemon=True)
+        process.start()
+        writer.close()  # the child holds the only write end: EOF on ours means it is gone
+        entry.process, entry.conn = process, reader
+
+    def wait(self, running: Iterable[_Running], handle: Handle) -> None:
+        """Up to ``POLL`` for a message or a death; pass on what came."""
+        waitables = {}
+        for entry in running:
+            if entry.conn is not None:
+                waitables[entry.conn] = entry
+            waitables[entry.process.sentinel] = entry
+        for ready in multiprocessing.connection.wait(list(waitables), timeout=POLL):
+            entry = waitables[ready]
+            if ready is entry.conn:
+                self._drain(entry, handle)
+
+    def _drain(self, entry: _Running, handle: Handle) -> None:
+        try:
+            while entry.conn.poll():
+                handle(entry, entry.conn.recv())
+        except (EOFError, OSError):
+            entry.conn.close()
+            entry.conn = None
+
+    def watch(self, entry: _Running, now: float, handle: Handle) -> Optional[str]:
+        """Marks the entry done once its process is gone; the reason to stop it, if it must be stopped.
+        ``handle`` takes what a dead child sent last (its result, its log records)."""
+        process = entry.process
+        if not process.is_alive():
+            if entry.conn is not None:
+                self._drain(entry, handle)
+            process.join(0)
+            if process.exitcode is not None:
+                entry.done = True
+                return None
+        if self.memory_limit:
+            rss = tree_rss(process.pid)
+            entry.peak_rss = max(entry.peak_rss, rss)
+            if rss > self.memory_limit and entry.stopping_since is None:
+                return (f"used {rss // (1024 * 1024)} MiB, over the limit of {self.memory_limit // (1024 * 1024)} "
+                        f"MiB (resotoworker.child_memory_limit_mb)")
+        if entry.stopping_since is not None and now > entry.kill_at:
+            kill_tree(process.pid, signal.SIGKILL)
+        return None
+
+    def terminate(self, entry: _Running) -> None:
+        if entry.process is not None and entry.process.pid:
+            kill_tree(entry.process.pid, signal.SIGTERM)
+
+    def lost(self, entry: _Running) -> str:
+        code = entry.process.exitcode if entry.process is not None else None
+        if code is not None and code < 0:
+            error = f"the child process was killed by signal {_signal_name(-code)}"
+            if -code == signal.SIGKILL:
+                error += " (out of memory, or killed from outside?)"
+            return error
+        return f"the child process exited with code {code} without a result"
+
+
+class Threads:
+    """Each job in a thread of the supervisor: cheaper for a few small accounts, but a crash is the
+    worker's, a hung job can only be abandoned, and there is no memory cap."""
+
+    def __init__(self) -> None:
+        self._messages: "queue.Queue[tuple]" = queue.Queue()
+
+    def start(self, entry: _Running) -> None:
+        # with the caller's log context (the action's task), as a child's lines get when replayed
+        threading.Thread(target=contextvars.copy_context().run, args=(self._main, entry),
+                         name=f"collect {entry.job.key}", daemon=True).start()
+
+    def _main(self, entry: _Running) -> None:
+        job = entry.job
+        channel = Channel(lambda message: self._messages.put((entry, message)))
+        try:
+            with logs.context(**job.log_fields):
+                value = job.fn(*job.args, channel=channel)
+            self._messages.put((entry, {"type": "result", "value": value}))
+        except BaseException as ex:
+            self._messages.put((entry, {"type": "failed", "error": f"{type(ex).__name__}: {ex}",
+                                        "trace": traceback.format_exc(limit=8)}))
+        self._messages.put((entry, None))  # the thread has ended
+
+    def wait(self, running: Iterable[_Running], handle: Handle) -> None:
+        """Up to ``POLL`` for a message; pass on what came (all of it, once the first is there)."""
+        try:
+            entry, message = self._messages.get(timeout=POLL)
+        except queue.Empty:
+            return
+        while True:
+            if message is None:
+                entry.exited = True
+            elif not entry.done:  # an abandoned thread's late messages are dropped
+                handle(entry, message)
+            try:
+                entry, message = self._messages.get_nowait()
+            except queue.Empty:
+                return
+
+    def watch(self, entry: _Running, now: float, handle: Handle) -> Optional[str]:
+        # a thread cannot be killed: once told to stop it is reported at once, and left behind
+        if entry.exited or entry.stopping_since is not None:
+            entry.done = True
+        return None
+
+    def terminate(self, entry: _Running) -> None:
+        pass  # nothing to signal: watch() gives the job up
+
+    def lost(self, entry: _Running) -> str:
+        return "the thread ended without a result"
+
+
+def _ignore(key: str, message: Dict[str, Any]) -> None:
+    pass
 
 
 class Pool:
     """Runs jobs, at most ``size`` at once, in forked processes (``fork=True``) or threads.
 
     ``on_message(key, message)`` gets what a job sends through its channel; ``on_done(outcome)`` is
-    called once per job, in the thread that called ``run``, as soon as that job is over.
+    called once per job, in the thread that called ``run``, as soon as that job is over. How a job runs
+    is the execution model's (``Processes`` or ``Threads``); what is common (how many at once, timeouts,
+    stopping, outcomes) is here.
     """
 
     def __init__(self, size: int, fork: bool, timeout: float, memory_limit_mb: int = 0,
                  kill_grace: float = 10.0) -> None:
         self.size = max(1, size)
-        self.fork = fork
         self.timeout = timeout
-        self.memory_limit = memory_limit_mb * 1024 * 1024
         self.kill_grace = kill_grace
+        self.model: ExecutionModel = Processes(memory_limit_mb * 1024 * 1024) if fork else Threads()
         self._stopping = threading.Event()
         self._stopped: Optional[tuple] = None  # (reason, grace) once stop() was called
         self._running: Dict[str, _Running] = {}
         self._lock = threading.Lock()
-        self._thread_messages: "queue.Queue[tuple]" = queue.Queue()
-        if fork:
-            self.ctx = multiprocessing.get_context("forkserver")
-            self.ctx.set_forkserver_preload(PRELOAD)
 
     # ---- public ----------------------------------------------------------------------------------
 
     def run(self, jobs: Iterable[Job], on_message: Callable[[str, Dict[str, Any]], None],
             on_done: Callable[[Outcome], None]) -> None:
+        handle: Handle = lambda entry, message: self._handle(entry, message, on_message)  # noqa: E731
         pending = list(jobs)
         pending.reverse()
         while (pending or self._running) and not (self._stopping.is_set() and not self._running):
             while pending and len(self._running) < self.size and not self._stopping.is_set():
                 self._start(pending.pop())
-            self._wait(on_message)
+            self.model.wait(list(self._running.values()), handle)
             for key in list(self._running):
                 entry = self._running[key]
                 self._watch(entry)
@@ -229,82 +377,21 @@ class Pool:
     def busy(self) -> int:
         return len(self._running)
 
-    # ---- starting --------------------------------------------------------------------------------
+    # ---- internals -------------------------------------------------------------------------------
 
     def _start(self, job: Job) -> None:
         entry = _Running(job=job, started=time.monotonic())
-        if self.fork:
-            reader, writer = self.ctx.Pipe(duplex=False)
-            process = self.ctx.Process(target=_child_main, args=(job, writer, logs.current_levels()),
-                                       name=f"collect {job.key}", daemon=True)
-            process.start()
-            writer.close()  # the child holds the only write end: EOF on ours means it is gone
-            entry.process, entry.conn = process, reader
-        else:
-            # with the caller's log context (the action's task), as a child's lines get when replayed
-            thread = threading.Thread(target=contextvars.copy_context().run, args=(self._thread_main, entry),
-                                      name=f"collect {job.key}", daemon=True)
-            entry.thread = thread
-            thread.start()
+        self.model.start(entry)
         with self._lock:
             self._running[job.key] = entry
             stopped = self._stopped
         if stopped is not None:  # stop() came from another thread while this one was starting
             self._terminate(entry, *stopped)
 
-    def _thread_main(self, entry: _Running) -> None:
-        key = entry.job.key
-        channel = Channel(lambda message: self._thread_messages.put((key, message)))
-        try:
-            with logs.context(**entry.job.log_fields):
-                value = entry.job.fn(*entry.job.args, channel=channel)
-            self._thread_messages.put((key, {"type": "result", "value": value}))
-        except BaseException as ex:
-            self._thread_messages.put((key, {"type": "failed", "error": f"{type(ex).__name__}: {ex}",
-                                             "trace": traceback.format_exc(limit=8)}))
-        self._thread_messages.put((key, {"type": "_exit"}))
-
-    # ---- waiting ---------------------------------------------------------------------------------
-
-    def _wait(self, on_message: Callable[[str, Dict[str, Any]], None]) -> None:
-        if self.fork:
-            waitables = {}
-            for entry in self._running.values():
-                if entry.conn is not None:
-                    waitables[entry.conn] = entry
-                waitables[entry.process.sentinel] = entry
-            for ready in multiprocessing.connection.wait(list(waitables), timeout=POLL):
-                entry = waitables[ready]
-                if ready is entry.conn:
-                    self._drain(entry, on_message)
-            return
-        try:
-            key, message = self._thread_messages.get(timeout=POLL)
-        except queue.Empty:
-            return
-        while True:
-            entry = self._running.get(key)
-            if entry is not None:
-                self._handle(entry, message, on_message)
-            try:
-                key, message = self._thread_messages.get_nowait()
-            except queue.Empty:
-                return
-
-    def _drain(self, entry: _Running, on_message: Callable[[str, Dict[str, Any]], None]) -> None:
-        try:
-            while entry.conn.poll():
-                self._handle(entry, entry.conn.recv(), on_message)
-        except (EOFError, OSError):
-            entry.conn.close()
-            entry.conn = None
-
     def _handle(self, entry: _Running, message: Dict[str, Any], on_message: Callable) -> None:
         kind = message.get("type")
         if kind in ("result", "failed"):
             entry.result = message
-        elif kind == "_exit":
-            entry.extra["exited"] = True
         elif kind == "log":
             logs.replay(message.get("record"))
         else:
@@ -313,36 +400,16 @@ class Pool:
             except Exception:
                 log.exception("handling a message from %s failed", entry.job.key)
 
-    # ---- watching --------------------------------------------------------------------------------
-
     def _watch(self, entry: _Running) -> None:
         now = time.monotonic()
-        if self.fork:
-            process = entry.process
-            if not process.is_alive():
-                if entry.conn is not None:  # read what it sent before it went
-                    self._drain(entry, lambda k, m: None)
-                process.join(0)
-                if process.exitcode is not None:
-                    entry.done = True
-                    return
-            if self.memory_limit:
-                rss = tree_rss(process.pid)
-                entry.peak_rss = max(entry.peak_rss, rss)
-                if rss > self.memory_limit and entry.stopping_since is None:
-                    self._terminate(entry, f"used {rss // (1024 * 1024)} MiB, over the limit of "
-                                           f"{self.memory_limit // (1024 * 1024)} MiB (resotoworker.child_memory_limit_mb)")
-            if entry.stopping_since is not None and now > entry.kill_at:
-                kill_tree(process.pid, signal.SIGKILL)
-        else:
-            if entry.extra.get("exited"):
-                entry.done = True
-                return
-            if entry.stopping_since is not None:
-                entry.done = True  # a thread cannot be killed: report it and leave it behind
-                return
-        if entry.stopping_since is None and now - entry.started > self.timeout:
-            self._terminate(entry, f"timed out after {self.timeout:.0f} s (resotoworker.account_timeout)")
+        # a dead child's last messages are read for its result; its progress comes too late to matter
+        reason = self.model.watch(entry, now, lambda e, message: self._handle(e, message, _ignore))
+        if entry.done:
+            return
+        if reason is None and entry.stopping_since is None and now - entry.started > self.timeout:
+            reason = f"timed out after {self.timeout:.0f} s (resotoworker.account_timeout)"
+        if reason is not None:
+            self._terminate(entry, reason)
 
     def _terminate(self, entry: _Running, reason: str, grace: Optional[float] = None) -> None:
         if entry.stopping_since is not None:
@@ -351,22 +418,13 @@ class Pool:
         entry.kill_at = entry.stopping_since + (self.kill_grace if grace is None else grace)
         entry.stop_reason = reason
         log.warning("stopping %s: %s", entry.job.key, reason)
-        if self.fork and entry.process is not None and entry.process.pid:
-            kill_tree(entry.process.pid, signal.SIGTERM)
+        self.model.terminate(entry)
 
     def _outcome(self, entry: _Running) -> Outcome:
         seconds = time.monotonic() - entry.started
-        if entry.stop_reason:
-            return Outcome(entry.job.key, False, error=entry.stop_reason, seconds=seconds, peak_rss=entry.peak_rss)
         result = entry.result
-        if result is None:
-            code = entry.process.exitcode if entry.process is not None else None
-            if code is not None and code < 0:
-                error = f"the child process was killed by signal {_signal_name(-code)}"
-                if -code == signal.SIGKILL:
-                    error += " (out of memory, or killed from outside?)"
-            else:
-                error = f"the child process exited with code {code} without a result"
+        if entry.stop_reason or result is None:
+            error = entry.stop_reason or self.model.lost(entry)
             return Outcome(entry.job.key, False, error=error, seconds=seconds, peak_rss=entry.peak_rss)
         if result["type"] == "failed":
             log.debug("%s failed:\n%s", entry.job.key, result.get("trace", ""))

@@ -11,7 +11,8 @@ import threading
 from concurrent.futures import Future, wait
 from typing import Callable, Dict, List, Optional
 
-from worker.graph.merge import AccountSpool, MergeStream, root_line
+from worker.graph.lines import root_line
+from worker.graph.merge import AccountSpool, MergeStream
 from worker.logs import account_fields
 from worker.threads import DaemonPool
 from worker.upload import CoreGraph, UploadFailed
@@ -23,8 +24,6 @@ Landed = Callable[[str, List[str], Optional[str]], None]
 
 
 class Sink:
-    merge_kind = "account"
-
     def account_ready(self, key: str, spool: AccountSpool) -> None:
         raise NotImplementedError
 
@@ -66,7 +65,7 @@ class CoreSink(Sink):
 
     def _upload(self, cloud: str, entries: List[tuple]) -> None:
         keys = [key for key, _ in entries]
-        stream = MergeStream(cloud_replace=self.merge_kind == "cloud", dedupe=self.merge_kind == "cloud")
+        stream = MergeStream(self.merge_kind)
         for _, spool in entries:
             stream.add(spool)
         what = keys[0] if len(keys) == 1 else f"cloud {cloud} ({len(keys)} accounts)"

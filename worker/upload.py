@@ -6,9 +6,9 @@ replaces: a PUT from a worker with fewer collectors would delete the kinds other
 and a GET-merge-PUT would race with them. PATCH is one atomic request on the core's side.
 
 Uploads go with ``wait_for_result=true`` by default, so a merge the core rejects is an error we report
-(the reference sends ``false`` and never hears of them). A failed attempt is retried with jittered
-exponential backoff, re-reading the spool files from the start; a 400 (the core rejected the content)
-is not retried, except for a conflicting merge in progress, which clears by itself.
+(the reference sends ``false`` and never hears of them). A failed attempt is retried as
+``worker.core.api`` says (``Retry``, ``retryable``), re-reading the spool files from the start; a 400
+(the core rejected the content) is not retried, except for a conflicting merge in progress.
 
 Every wait is bounded: connecting and sending the data by ``core_timeout`` (a core that stops reading
 fails the attempt), the answer by ``graph_timeout``, all attempts and pauses together by
@@ -18,29 +18,22 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional
 
 import requests
-import tenacity
 
+from worker.core.api import CoreApi, Retry
 from worker.core.client import CoreClient
-from worker.core.errors import CoreRejected
+from worker.core.errors import CoreGaveUp, CoreRejected, CoreUnauthorized, CoreUnreachable
 from worker.metrics import METRICS
 
 log = logging.getLogger(__name__)
 
 Json = Dict[str, Any]
-# send(timeout) makes one attempt; timeout is requests' (connect and send, answer)
-Send = Callable[[Tuple[float, float]], requests.Response]
 
 
 class UploadFailed(Exception):
-    pass
-
-
-class _Retryable(Exception):
     pass
 
 
@@ -57,80 +50,53 @@ class CoreGraph:
 
     def __init__(self, client: CoreClient, worker: Json, stopping: Optional[threading.Event] = None) -> None:
         self.client = client
+        self.api = CoreApi(client)
         self.graph = worker["graph"]
-        self.attempts = worker["upload_attempts"]
-        self.max_wait = worker["upload_retry_max_wait"]
-        self.budget = worker["upload_retry_budget"]
         self.stopping = stopping or threading.Event()
+        self.retry = Retry(worker["upload_attempts"], worker["upload_retry_max_wait"], worker["upload_retry_budget"],
+                           self.stopping)
 
-    def _call(self, call: str, what: str, send: Send, ok: Iterable[int] = (200,)) -> requests.Response:
-        """``send`` with retries; ``call`` names the kind of request in the metrics."""
-        deadline = time.monotonic() + self.budget
-        last = ["no attempt made"]
-
-        def once() -> requests.Response:
-            if self.stopping.is_set():
-                raise UploadFailed(f"{what}: stopped, the worker is shutting down (last: {last[0]})")
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise UploadFailed(f"{what}: no attempt left within {self.budget:g} s "
-                                   f"(resotoworker.upload_retry_budget); last: {last[0]}")
+    def _call(self, call: str, what: str, send: Callable[[float], requests.Response]) -> requests.Response:
+        """``send(left)`` with retries; ``call`` names the kind of request in the metrics."""
+        def attempt(left: float) -> requests.Response:
             try:
-                response = send(self.client.graph_work(at_most=left))
-            except requests.RequestException as ex:
+                response = send(left)
+            except (CoreUnreachable, CoreRejected):
                 METRICS.upload_attempt(call, ok=False)
-                last[0] = f"{type(ex).__name__}: {ex}"
-                raise _Retryable(last[0]) from None
-            METRICS.upload_attempt(call, ok=response.status_code in ok)
-            if response.status_code in ok:
-                return response
-            if response.status_code >= 500 or response.status_code == 429 or \
-                    "ConflictingChangeInProgress" in response.text:
-                last[0] = f"core answered {response.status_code}: {response.text.strip()[:300]}"
-                raise _Retryable(last[0])
-            self.client.expect(response, what, *ok)
+                raise
+            METRICS.upload_attempt(call, ok=True)
             return response
 
-        retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(max(1, self.attempts)),
-            wait=tenacity.wait_exponential_jitter(initial=1, max=self.max_wait),
-            retry=tenacity.retry_if_exception_type(_Retryable),
-            sleep=self.stopping.wait,  # a shutdown ends the pause at once
-            before_sleep=lambda s: log.warning("%s: attempt %d failed (%s); retrying", what, s.attempt_number,
-                                               s.outcome.exception() if s.outcome else "?"),
-            reraise=True,
-        )
         try:
-            return retrying(once)
-        except _Retryable as ex:
-            raise UploadFailed(f"{what}: {ex} (after {self.attempts} attempts)") from None
-        except CoreRejected as ex:
+            return self.retry.run(what, attempt)
+        except CoreUnauthorized:
+            raise  # stops the worker: no upload can succeed
+        except (CoreGaveUp, CoreRejected) as ex:
             raise UploadFailed(str(ex)) from None
 
     def prepare(self, model: List[Dict[str, Any]]) -> None:
         """Create the graph (idempotent) and merge our kinds into its model."""
-        self._call("graph", f"creating graph {self.graph}", lambda timeout: self.client.request(
-            "POST", f"/graph/{self.graph}", headers={"Accept": "application/json", "Content-Type": "application/json"}))
-        self._call("model", f"updating the model of graph {self.graph}", lambda timeout: self.client.request(
-            "PATCH", f"/graph/{self.graph}/model", json=model, headers={"Accept": "application/json"},
-            timeout=timeout))
+        what = f"creating graph {self.graph}"
+        self._call("graph", what, lambda left: self.api.create_graph(what, self.graph))
+        what = f"updating the model of graph {self.graph}"
+        self._call("model", what, lambda left: self.api.update_model(what, self.graph, model,
+                                                                     self.client.graph_work(at_most=left)))
         log.info("graph %s ready, model with %d kinds registered", self.graph, len(model))
 
     def merge(self, what: str, body: Callable[[], Iterable[bytes]], nodes: int, edges: int,
               task_id: Optional[str], wait_for_result: bool) -> UploadResult:
-        headers = {"Content-Type": "application/x-ndjson", "Accept": "application/json",
-                   "Resoto-Worker-Nodes": str(nodes), "Resoto-Worker-Edges": str(edges)}
+        headers = {"Resoto-Worker-Nodes": str(nodes), "Resoto-Worker-Edges": str(edges)}
         if task_id:
             headers["Resoto-Worker-Task-Id"] = task_id
-        params = {"wait_for_result": "true" if wait_for_result else "false"}
+        what = f"uploading {what}"
         tries = {"n": 0}
 
-        def send(timeout: Tuple[float, float]) -> requests.Response:
+        def send(left: float) -> requests.Response:
             tries["n"] += 1
-            return self.client.request("POST", f"/graph/{self.graph}/merge", params=params, headers=headers,
-                                       data=self._until_stopped(body()), timeout=timeout)
+            return self.api.merge(what, self.graph, self._until_stopped(body()), headers, wait_for_result,
+                                  self.client.graph_work(at_most=left))
 
-        response = self._call("merge", f"uploading {what}", send, ok=(200, 204))
+        response = self._call("merge", what, send)
         counts = None
         if response.status_code == 200:
             try:

@@ -97,7 +97,7 @@ def transform_account(info: Dict[str, Any], config: AwsConfig, account: Account)
         "account_alias": aliases[0] if aliases else "", "partition": account.extra.get("partition", "aws"),
         "role": role_arn.rsplit("/", 1)[-1] if role_arn else None, "profile": account.extra.get("profile"),
         "is_organization_member": bool(organization),
-        "is_organization_master": bool(organization) and organization.get("MasterAccountId") == account.id,
+        "is_organization_master": bool(organization) and (organization or {}).get("MasterAccountId") == account.id,
         "organization_id": (organization or {}).get("Id"), "organization_arn": (organization or {}).get("Arn"),
         **_fields(info.get("summary"), SUMMARY_FIELDS, {prop: 0 for prop in SUMMARY_FIELDS}),
         **_fields(password_policy, PASSWORD_POLICY_FIELDS, POLICY_WITHOUT if password_policy else NO_PASSWORD_POLICY),

@@ -52,7 +52,8 @@ def _wanted(config: AwsConfig, base: boto3.Session, current: str) -> List[Tuple[
 def list_accounts(config: AwsConfig) -> List[Account]:
     found: Dict[str, Account] = {}
     excluded = {str(a) for a in config.scrape_exclude_account or []}
-    for profile in config.profiles or [None]:
+    profiles: List[Optional[str]] = [*config.profiles] if config.profiles else [None]  # None: the default chain
+    for profile in profiles:
         base = base_session(config, profile)
         me = identity(base, config)
         for account_id, name in _wanted(config, base, me.account_id):
@@ -69,7 +70,7 @@ def list_accounts(config: AwsConfig) -> List[Account]:
                 name = profile
             found[account_id] = Account(id=account_id, name=name or account_id, extra={
                 "profile": profile, "partition": me.partition,
-                "role_arn": role_arn(me.partition, account_id, config.role) if via_role else None,
+                "role_arn": role_arn(me.partition, account_id, config.role) if via_role and config.role else None,
             })
     return list(found.values())
 
@@ -85,7 +86,7 @@ def account_session(config: AwsConfig, account: Account) -> boto3.Session:
 
 def session_for_account_id(config: AwsConfig, account_id: str) -> boto3.Session:
     """A session in ``account_id`` found from the config alone (tag and delete tasks only know the id)."""
-    profiles = config.profiles or [None]
+    profiles: List[Optional[str]] = [*config.profiles] if config.profiles else [None]
     for profile in profiles:
         base = base_session(config, profile)
         if identity(base, config).account_id == account_id and not (config.assume_current and config.role):

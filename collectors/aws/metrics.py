@@ -98,7 +98,7 @@ def _period(window: timedelta) -> int:
 
 
 def usage_queries(usage: Usage, items: Dict[str, Json], window: timedelta) -> List[Query]:
-    queries = []
+    queries: List[Query] = []
     for ref, item in items.items():
         dims = usage.dimensions(item)
         if not dims:
@@ -111,7 +111,7 @@ def usage_queries(usage: Usage, items: Dict[str, Json], window: timedelta) -> Li
 
 
 def activity_queries(activity: Activity, items: Dict[str, Json], granularity: timedelta) -> List[Query]:
-    queries = []
+    queries: List[Query] = []
     for ref, item in items.items():
         dims = activity.dimensions(item)
         if not dims or activity.busy(item):

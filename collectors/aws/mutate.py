@@ -31,7 +31,7 @@ def _ancestor_id(node: Json, which: str) -> Optional[str]:
 def _target(config: AwsConfig, node: Json) -> Tuple[Kind, Json, Any]:
     reported = node.get("reported") or {}
     kind = reported.get("kind")
-    found: Optional[Kind] = BY_NAME.get(kind)
+    found: Optional[Kind] = BY_NAME.get(str(kind))
     if found is None:
         raise UnsupportedAction(f"aws: kind {kind} is not handled by this collector")
     account_id = _ancestor_id(node, "account")

@@ -40,7 +40,3 @@ def parse_arm_id(resource_id: str) -> ArmId:
             types = rest[0::2]
             rtype = "/".join(types) if types else None
     return ArmId(subscription, group, namespace, rtype)
-
-
-def resource_group_of(resource_id: str) -> Optional[str]:
-    return parse_arm_id(resource_id).resource_group

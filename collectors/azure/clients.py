@@ -118,7 +118,7 @@ def _without_provider_registration(client: Any) -> Any:
     subscription nor wait unbounded: that policy passes the answer on, and the collect reports it."""
     for policy in getattr(getattr(getattr(client, "_client", None), "_pipeline", None), "_impl_policies", []):
         if isinstance(policy, ARMAutoResourceProviderRegistrationPolicy):
-            policy.send = lambda request, policy=policy: policy.next.send(request)
+            policy.send = lambda request, policy=policy: policy.next.send(request)  # type: ignore[method-assign,misc]
     return client
 
 

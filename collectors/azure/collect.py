@@ -67,8 +67,8 @@ def error_text(ex: BaseException) -> str:
 
 
 def error_code(ex: BaseException) -> Optional[str]:
-    error = getattr(ex, "error", None)
-    return getattr(error, "code", None) or (f"HTTP {ex.status_code}" if getattr(ex, "status_code", None) else None)
+    error, status = getattr(ex, "error", None), getattr(ex, "status_code", None)
+    return getattr(error, "code", None) or (f"HTTP {status}" if status else None)
 
 
 @dataclass(frozen=True)
@@ -162,7 +162,7 @@ def plan(kinds: List[Kind], listed_types: Set[str], locations: Dict[str, Json], 
     catalogs (per physical location where the path has one; VM sizes where its VMs are), the VMs' power states."""
     tasks: List[Task] = []
     for kind in kinds:
-        if kind.source == COLLECTION and (every_type or kind.arm_type.lower() in listed_types):
+        if kind.source == COLLECTION and (every_type or (kind.arm_type or "").lower() in listed_types):
             tasks.append(Task(kind))
         elif kind.source == SUBSCRIPTION and catalogs:
             tasks.append(Task(kind))
@@ -195,7 +195,7 @@ class SubscriptionCollector:
         self.entries: List[Entry] = []
         self.held: Dict[str, Tuple[Entry, Json]] = {}  # lower id → entry and its reported, until written
         self.deferred: List[Tuple[Entry, Json]] = []  # written at the end: their region depends on others
-        self.statuses: Optional[Dict[str, str]] = None
+        self.statuses: Optional[Dict[str, Optional[str]]] = None
         self.failures: Dict[str, List[Tuple[str, BaseException]]] = {}
         self.location_ids: Dict[str, str] = {}  # lower name → reported id of the location node
         self.location_node_ids: Dict[str, str] = {}  # lower name → graph node id
@@ -223,6 +223,8 @@ class SubscriptionCollector:
         raw.setdefault("displayName", self.account.name)
         raw.setdefault("id", f"/subscriptions/{self.subscription_id}")
         made = self.shape(BY_NAME[base.SUBSCRIPTION], raw)
+        if made is None:  # shape reported why; without an account node nothing else can be added
+            raise RuntimeError(f"the subscription {self.subscription_id} could not be read")
         return self.builder.add_account(made.reported, metadata=made.metadata)
 
     def read_base(self) -> Tuple[List[Json], List[Json], List[Json]]:
@@ -263,7 +265,7 @@ class SubscriptionCollector:
             if kind_of_type(raw.get("type")) is None:  # no kind for its type: the generic kind
                 self.add_generic(raw)
         vm_locations = {str(r.get("location", "")).lower() for r in resources
-                        if str(r.get("type", "")).lower() == BY_NAME[VIRTUAL_MACHINE].arm_type.lower()}
+                        if str(r.get("type", "")).lower() == (BY_NAME[VIRTUAL_MACHINE].arm_type or "").lower()}
         tasks = plan(KINDS, types, location_nodes(locations), vm_locations,
                      every_type=os.environ.get(EVERY_TYPE) == "1", catalogs=not self.config.resources_filter)
         self.run_tasks(tasks)
@@ -293,6 +295,7 @@ class SubscriptionCollector:
         base_url = self.config.base_url
         with limits.of(task.namespace):
             if task.what == "metrics":
+                assert task.resource_id and kind.usage, "metrics tasks are made for resources of kinds with usage"
                 return get_metrics(self.client, base_url, task.resource_id, metrics_query(kind.usage))
             path = kind.list_path().format(subscription=self.subscription_id, location=task.location or "")
             query = {"statusOnly": "true"} if task.what == "status" else None
@@ -317,6 +320,7 @@ class SubscriptionCollector:
             self.release_all("status")
             return []
         if task.what == "metrics":
+            assert task.resource_id and task.kind.usage, "metrics tasks are made for resources of kinds with usage"
             held = self.held.get(task.resource_id.lower())
             if held is not None:
                 held[0].usage = usage_of(task.kind.usage, result) or None
@@ -439,8 +443,9 @@ class SubscriptionCollector:
             for link in entry.node.links:
                 for other in self.index.resolve(link):
                     if other.node_id and other is not entry:
-                        source, target = (entry, other) if link.outgoing else (other, entry)
-                        self.builder.add_edge(source.node_id, target.node_id, link.edge_type)
+                        source, target = (entry.node_id, other.node_id) if link.outgoing else \
+                            (other.node_id, entry.node_id)
+                        self.builder.add_edge(source, target, link.edge_type)
 
     # ---- shaping and reporting ----------------------------------------------------------------------------
 

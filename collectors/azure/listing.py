@@ -3,7 +3,7 @@
 (``shape``) works on plain JSON."""
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Set
 from urllib.parse import quote, urlencode
 
 from collectors.azure.clients import send
@@ -56,7 +56,7 @@ def get_resources(resource_client: Any, base_url: str, subscription_id: str,
 def iter_pages(resource_client: Any, url: str) -> Iterator[Json]:
     """The items of a list answer (``{"value": [...], "nextLink": ...}``), following ``nextLink`` to the last page.
     A server repeating a next link, or sending more than ``MAX_PAGES``, must not keep the collect going."""
-    seen = set()
+    seen: Set[str] = set()
     while url and url not in seen:
         if len(seen) >= MAX_PAGES:
             raise RuntimeError(f"more than {MAX_PAGES} pages at {url.split('?')[0]}")

@@ -84,9 +84,9 @@ def delete_resource(config: AzureConfig, node: Json) -> bool:
     resource_id, subscription, reported = _target(node, "delete")
     client = resource_client(config, subscription)
     arm = parse_arm_id(resource_id)
-    if arm.is_resource_group:
-        _wait(config, f"deleting resource group {resource_id}",
-              lambda: client.resource_groups.begin_delete(arm.resource_group))
+    group = arm.resource_group if arm.is_resource_group else None
+    if group is not None:
+        _wait(config, f"deleting resource group {resource_id}", lambda: client.resource_groups.begin_delete(group))
         return True
     if not arm.namespace or not arm.resource_type:
         raise AzureOperationError(f"azure: cannot delete {resource_id}: not a resource id")

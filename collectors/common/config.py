@@ -40,7 +40,7 @@ def from_section(cls: Type[T], section: Optional[Dict[str, Any]]) -> T:
     """The typed config from the worker's section: missing keys, and nulls where the schema does not
     allow null, take their default."""
     section = section or {}
-    values = {f.name: section[f.name] for f in fields(cls)
+    values = {f.name: section[f.name] for f in fields(cls)  # type: ignore[arg-type]  # cls is a dataclass
               if f.name in section and (section[f.name] is not None or allows_null(f.metadata["schema"]))}
     return cls(**values)
 

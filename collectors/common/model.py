@@ -201,9 +201,9 @@ class Model:
             self._derivable[(kind, prefix)] = names
         out: Dict[str, Any] = {}
         for key, value in item.items():
-            name = names.get(loose(key))
-            if name is not None and value is not None:
-                out.setdefault(name, value)
+            found = names.get(loose(key))
+            if found is not None and value is not None:
+                out.setdefault(found, value)
         return out
 
     # ---- shaping ------------------------------------------------------------------------------
@@ -318,12 +318,12 @@ class Model:
                 if shaped is not None:
                     out[name] = shaped
         for key, item in self._fields_of(value):
-            name = key if key in props else names.get(loose(key))
-            if name is None or item is None or name in out or (fields and name in fields):
+            known = key if key in props else names.get(loose(key))
+            if known is None or item is None or known in out or (fields and known in fields):
                 continue
-            shaped = self._shape_or_report(item, props[name], problems, f"{path}.{name}")
+            shaped = self._shape_or_report(item, props[known], problems, f"{path}.{known}")
             if shaped is not None:
-                out[name] = shaped
+                out[known] = shaped
         if not out:
             return None
         if self.empty_lists:

@@ -28,7 +28,7 @@ def report_rss(*, channel):
 def measure(method: str, jobs: int) -> tuple:
     runner = pool.Pool(size=1, fork=True, timeout=60)
     if method == "spawn":
-        runner.ctx = multiprocessing.get_context("spawn")
+        runner.model.ctx = multiprocessing.get_context("spawn")
     latencies, rss = [], []
     for n in range(jobs):
         started = time.perf_counter()

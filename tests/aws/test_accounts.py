@@ -16,6 +16,8 @@ from .conftest import RecordingProgress, collect_into_file, org_config
 from .faults import FaultProxy
 from .world import MANAGEMENT_ACCOUNT, ORG_ROLE
 
+pytestmark = pytest.mark.e2e
+
 ROLE_OF = "arn:aws:iam::{}:role/" + ORG_ROLE
 
 

@@ -11,6 +11,8 @@ from hookspecs import CommandResult
 
 from .world import MANAGEMENT_ACCOUNT, member_session
 
+pytestmark = pytest.mark.e2e
+
 
 def shape(service: str, operation: str):
     return get_session().get_service_model(service).operation_model(operation).input_shape

@@ -10,11 +10,14 @@ import pytest
 from collectors.aws import plugin
 from collectors.aws.model import model_kinds
 from collectors.aws.table import BY_NAME
-from worker.graph.ids import cloud_id, node_id, root_id
+from worker.graph.ids import node_id
+from worker.graph.merge import AccountSpool, MergeStream
 
 from .conftest import Collected, collect_into_file, org_config
 from .model_check import BASE_KINDS, load_kinds, reported_problems
 from .world import REGIONS, World
+
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
@@ -172,7 +175,7 @@ def test_graph_is_well_formed_and_ids_follow_the_reference_scheme(collected):
         roots = [n for n in ids if n not in children]
         assert [graph.nodes[r]["reported"]["kind"] for r in roots] == ["aws_account"]
         account = graph.nodes[roots[0]]
-        assert account["metadata"]["replace"] is True and "exported_at" in account["metadata"]
+        assert "exported_at" in account["metadata"]
         assert account["id"] == node_id("aws_account", "aws", account_id, None, None, account_id)
         regions = {n["reported"]["name"]: n for n in graph.of_kind("aws_region")}
         assert regions["global"]["reported"]["id"] == "us-east-1"
@@ -190,15 +193,11 @@ def test_graph_is_well_formed_and_ids_follow_the_reference_scheme(collected):
 
 def test_the_real_core_accepts_model_and_upload(collected, real_core):
     model = json.loads(BASE_KINDS.read_text()) + model_kinds()
-    lines = [{"id": root_id(), "reported": {"id": "root", "kind": "graph_root", "tags": {}}},
-             {"id": cloud_id("aws"), "reported": {"id": "aws", "name": "aws", "kind": "cloud", "tags": {}}},
-             {"from": root_id(), "to": cloud_id("aws")}]
+    stream = MergeStream()  # every account a replace node, as in `collect --output FILE`
     for graph in collected.values():
-        account = graph.of_kind("aws_account")[0]
-        lines.append({"from": cloud_id("aws"), "to": account["id"]})
-        lines.extend(graph.nodes.values())
-        lines.extend(graph.edges)
-    result = real_core(model, [lines])
+        stream.add(AccountSpool("aws", graph.result.account_id, str(graph.path), graph.result.nodes,
+                                graph.result.edges))
+    result = real_core(model, [b"".join(stream).decode().splitlines()])
     assert result["model_error"] is None
     assert all(u["ok"] for u in result["uploads"]), [u["error"] for u in result["uploads"]]
 

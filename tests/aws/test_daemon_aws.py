@@ -21,6 +21,8 @@ from worker.model import graph_model
 from .faults import FaultProxy
 from .world import MANAGEMENT_ACCOUNT, ORG_ROLE, REGIONS, World
 
+pytestmark = pytest.mark.e2e
+
 SUBSCRIBER = "resoto.worker-collector"
 # every kind the world creates in a member account, with the reported properties that must be there
 # the organization's structure: only its management account shows it

@@ -11,6 +11,8 @@ from collectors.aws.collect import ResourceError
 from .conftest import RecordingProgress, accounts_of, collect_into_file, org_config
 from .faults import FaultProxy
 
+pytestmark = pytest.mark.e2e
+
 # every wire protocol the collector meets: EC2, query, JSON, REST-JSON, REST-XML, RPC v2 CBOR
 SIGNING_NAMES = {"ec2", "iam", "elasticloadbalancing", "rds", "sns", "sts", "dynamodb", "sqs", "kms", "lambda", "eks",
                  "s3", "monitoring"}

@@ -26,6 +26,8 @@ from .recorded import RECORDED, Recorded
 from .world import ORG_ROLE, World, member_session
 from .world_containers import APPLICATION, CLUSTER, FAMILY, NODEGROUP, NODEGROUP_CLUSTER, PROVIDER, REPOSITORY, SERVICE
 
+pytestmark = pytest.mark.e2e
+
 REGION = "us-east-1"
 OWN = "424242424242"  # this module's account
 OWN_SECTION = {"account": [OWN], "role": ORG_ROLE, "region": [REGION], "resource_pool_size": 8}

@@ -21,6 +21,8 @@ from .world import World
 from .world_data import (ACCESS_POINT_NAME, CACHE_CLUSTER, DB_CLUSTER, DB_CLUSTER_MEMBER, DB_CLUSTER_SNAPSHOT,
                          FILE_SYSTEM_NAME, REPLICATION_GROUP, STREAM, WAREHOUSE)
 
+pytestmark = pytest.mark.e2e
+
 # the kinds here and those they link to
 SERVICES = ["efs", "rds", "redshift", "elasticache", "kinesis", "opensearch", "ec2", "kms", "iam", "sns"]
 JOB_ID = "HkF9p6o7yjhFx-K3CGl6fuSm6VzW9T7esGQfco8nUXVYwS0jlb5gq1JZ55yHgt5vP54ZShjoQzQVVh7vEXAMPLEjobID"

@@ -24,6 +24,8 @@ from .recorded import Recorded
 from .world import REGIONS, World
 from .world_ec2more import ELB_NAME, GROUP_NAME
 
+pytestmark = pytest.mark.e2e
+
 RESERVED_ID = "af9f760e-6f91-4559-85f7-4980eexample"  # the recorded answer's
 SPARE_REGION = "sa-east-1"  # collected by no other test
 SERVICES = ["ec2", "autoscaling", "elb", "s3"]  # the kinds here and those they link to

@@ -29,6 +29,8 @@ from .world import REGIONS, World
 from .world_edge import (API_NAME, AUTHORIZER_NAME, CACHING_OPTIMIZED, CLOUDFRONT_ACL, FUNCTION_NAME, OAC_NAME,
                          PUBLIC_KEY_NAME, STAGE, api_domain, cdn_domain)
 
+pytestmark = pytest.mark.e2e
+
 FIXTURES = Path(__file__).with_name("fixtures")
 # the kinds here and those they link to
 SERVICES = ["cloudfront", "acm", "wafv2", "apigateway", "lambda", "iam", "s3", "elbv2"]

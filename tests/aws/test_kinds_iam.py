@@ -15,6 +15,8 @@ from collectors.aws.resources import iam
 from collectors.aws.shape import Scope, node
 from collectors.aws.table import BY_NAME
 
+pytestmark = pytest.mark.e2e
+
 FILTER = {"Filter": ["User", "Role", "Group", "LocalManagedPolicy"]}
 HEADER = ("user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,"
           "password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,"

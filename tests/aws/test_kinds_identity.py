@@ -26,7 +26,8 @@ from collectors.aws.resources import athena, cognito, iam
 from collectors.aws.shape import Scope, node
 from collectors.aws.table import BY_NAME
 from hookspecs import Account
-from worker.graph.ids import cloud_id, node_id, root_id
+from worker.graph.ids import node_id
+from worker.graph.merge import AccountSpool, MergeStream
 
 from .conftest import Collected, accounts_of, collect_account, collect_into_file, org_config, route_to
 from .faults import FaultProxy
@@ -34,6 +35,8 @@ from .model_check import BASE_KINDS
 from .recorded import Recorded
 from .world import MANAGEMENT_ACCOUNT, ORG_ROLE, REGIONS, World, lambda_zip, member_session
 from .world_identity import APPLICATION, CATALOG, CERTIFICATE, SECRET, SUBSCRIPTION_ROLE, WORKLOADS, unit_name
+
+pytestmark = pytest.mark.e2e
 
 OWN = "515151515151"  # this module's account
 OWN_REGION = "ca-central-1"  # collected by no other test
@@ -163,13 +166,10 @@ def test_member_accounts_have_certificates_secrets_subscriptions_applications_an
 # ---- the organization: management account only -------------------------------------------------------------
 
 
-def upload_lines(graph: Collected) -> List[dict]:
+def upload_lines(graph: Collected) -> List[str]:
     """The account's upload as the worker's merger sends it: graph root and cloud above the account."""
-    account = graph.of_kind("aws_account")[0]
-    return [{"id": root_id(), "reported": {"id": "root", "kind": "graph_root", "tags": {}}},
-            {"id": cloud_id("aws"), "reported": {"id": "aws", "name": "aws", "kind": "cloud", "tags": {}}},
-            {"from": root_id(), "to": cloud_id("aws")}, {"from": cloud_id("aws"), "to": account["id"]},
-            *graph.nodes.values(), *graph.edges]
+    spool = AccountSpool("aws", graph.result.account_id, str(graph.path), graph.result.nodes, graph.result.edges)
+    return b"".join(MergeStream().add(spool)).decode().splitlines()
 
 
 def test_the_management_account_has_the_organization_tree_in_an_upload_the_core_accepts(world, real_core,

@@ -30,6 +30,8 @@ from .world import ORG_ROLE, REGIONS, World, member_session
 from .world_management import (DOCUMENT, DOCUMENT_CONTENT, LOG_GROUP, METRIC_FILTER, RECORDER, STACK, STACK_LOG_GROUP,
                                STACK_SET, TRAIL)
 
+pytestmark = pytest.mark.e2e
+
 OWN = "737373737373"  # this module's account
 OWN_REGION = "eu-north-1"  # collected by no other test
 GLOBAL = "us-east-1"

@@ -20,6 +20,8 @@ from .world import World
 from .world_sagemaker import (COMPILATION_JOB, DOMAIN, ENDPOINT, EXPERIMENT, MODEL, NOTEBOOK, PIPELINE, PROCESSING_JOB,
                               TRAINING_JOB, TRANSFORM_JOB, TRIAL, TUNING_JOB)
 
+pytestmark = pytest.mark.e2e
+
 REGION = "us-east-1"
 SERVICES = ["sagemaker", "iam", "ec2", "s3", "kms", "sns", "lambda"]
 RECORDED_ACCOUNT = "210987654321"

@@ -16,6 +16,8 @@ from hookspecs import Account
 from .conftest import Collected, collect_into_file
 from .world import MANAGEMENT_ACCOUNT, AccountEstate, populate_management
 
+pytestmark = pytest.mark.e2e
+
 REGION = "us-east-1"
 SECTION = {"region": [REGION], "resource_pool_size": 8}
 ACCOUNT = Account(id=MANAGEMENT_ACCOUNT, name="master", extra={"profile": None, "partition": "aws", "role_arn": None})

@@ -29,6 +29,8 @@ from hookspecs import Account
 from .conftest import collect_into_file, free_port
 from .model_check import REFERENCE_MODEL
 
+pytestmark = pytest.mark.e2e
+
 CAPTURE = REFERENCE_MODEL.parent
 ESTATE = CAPTURE / "moto-estate"
 REFERENCE_UPLOAD = CAPTURE / "merge-aws-account.ndjson"

@@ -3,6 +3,7 @@ service filters and client reuse."""
 from __future__ import annotations
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from collectors.aws.clients import clients_for
@@ -12,6 +13,8 @@ from collectors.aws.credentials import base_session
 from collectors.aws.regions import enabled_regions
 from collectors.aws.table import services
 from collectors.aws.resources import base, dynamodb, ec2_compute
+
+pytestmark = pytest.mark.e2e
 
 
 def offline(service: str):

@@ -3,9 +3,12 @@ does not serve; the others still go to moto."""
 from __future__ import annotations
 
 import boto3
+import pytest
 
 from .faults import FaultProxy
 from .recorded import Recorded, operation_of
+
+pytestmark = pytest.mark.e2e
 
 
 def test_operations_are_found_as_aws_routes_them():

@@ -19,6 +19,8 @@ from azure_arm.arm_estate import (LOCATIONS, SUB_A, SUB_DISABLED, SUBSCRIPTIONS,
                                   disk_id, fixture_item, vm_id)
 from azure_arm.azure_harness import Collected, collect_into_file, section_for, use_state
 
+pytestmark = pytest.mark.e2e
+
 KINDS_OF_THE_ESTATE = collected_kinds()
 
 

@@ -8,6 +8,8 @@ from azure_arm.arm_estate import SUB_A, SUB_B, SUBSCRIPTIONS, collected_kinds, d
 from worker.model import graph_model
 from worker.plugins import collectors
 
+pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture
 def core():

@@ -13,6 +13,8 @@ from collectors.azure.collect import SubscriptionCollectError
 from azure_arm.arm_estate import SUB_A, SUB_B, SUBSCRIPTIONS, collected_kinds, disk_id
 from azure_arm.azure_harness import collect_into_file
 
+pytestmark = pytest.mark.e2e
+
 
 def _collect_all(section, tmp_path, tag):
     accounts = plugin.resotoworker_list_accounts(cloud="azure", config=section)

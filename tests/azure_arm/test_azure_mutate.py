@@ -12,6 +12,8 @@ from collectors.azure.registry import KINDS
 
 from azure_arm.arm_estate import SUB_A, SUB_B, disk_id, fixture_item, vm_id
 
+pytestmark = pytest.mark.e2e
+
 IN_THE_ESTATE = [k for k in KINDS if k.source in (COLLECTION, PARENT)]
 TAGGABLE = [k for k in IN_THE_ESTATE if k.taggable]
 DELETABLE = [k for k in IN_THE_ESTATE if k.deletable]

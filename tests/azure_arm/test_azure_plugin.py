@@ -15,6 +15,8 @@ from collectors.azure.config import AzureConfig, config_schema, default_section
 from collectors.azure.credentials import StaticTokenCredential, credential_for
 from worker.plugins import Collectors, plugin_manager
 
+pytestmark = pytest.mark.e2e
+
 REPO = Path(__file__).resolve().parents[2]
 
 

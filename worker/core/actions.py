@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 from worker import logs
+from worker.core.api import CoreApi
 from worker.core.client import CoreClient
+from worker.core.errors import CoreError, CoreRejected
 from worker.core.frames import FrameError, check_outgoing, info_frame, progress_frame, reply_frame
 from worker.core.link import Link, LinkDown
 from worker.threads import DaemonPool
@@ -60,6 +62,7 @@ class ActionLink(Link):
         super().__init__(client, name="actions")
         self.subscriber = f"{subscriber_id}-collector"
         self.path = f"/subscriber/{self.subscriber}/handle"
+        self.api = CoreApi(client)
         self.handlers = dict(handlers)
         self.timeout = timeout
         self.pool = DaemonPool(pool_size, "action")
@@ -70,7 +73,6 @@ class ActionLink(Link):
         self._feedback: Deque[_Outgoing] = collections.deque(maxlen=FEEDBACK_BUFFER)
         self._wake = threading.Event()
         self._sender = threading.Thread(target=self._send_loop, name="actions-sender", daemon=True)
-        self.abort_requested: set = set()
         self.accepting = True  # False while shutting down: new actions are refused, not started
 
     def start(self) -> None:
@@ -82,14 +84,9 @@ class ActionLink(Link):
     def before_connect(self) -> None:
         for action in list(self.handlers):  # the config listener may add or drop one meanwhile
             try:
-                response = self.client.request(
-                    "POST", f"/subscriber/{self.subscriber}/{action}",
-                    params={"timeout": str(int(self.timeout())), "wait_for_completion": "true"},
-                    headers={"Accept": "application/json"})
-            except Exception as ex:
-                raise LinkDown(f"subscribing to {action} failed: {ex}") from None
-            if response.status_code != 200:
-                raise LinkDown(f"subscribing to {action} failed: {response.status_code} {response.text[:200]}")
+                self.api.subscribe(f"subscribing to {action}", self.subscriber, action, int(self.timeout()))
+            except CoreError as ex:
+                raise LinkDown(f"subscribing to {action} failed: {ex.reason}") from None
 
     def unsubscribe(self, deadline: float) -> None:
         """Remove our subscriptions so the core stops waiting for a worker that is gone; gives up at
@@ -100,12 +97,12 @@ class ActionLink(Link):
                 log.warning("unsubscribing %s: no time left in the shutdown", action)
                 continue
             try:
-                response = self.client.request("DELETE", f"/subscriber/{self.subscriber}/{action}",
-                                               timeout=min(self.client.timeout, left))
-                if response.status_code not in (200, 204, 404):
-                    log.warning("unsubscribing %s: core answered %s", action, response.status_code)
-            except Exception as ex:
-                log.warning("unsubscribing %s failed: %s", action, ex)
+                self.api.unsubscribe(f"unsubscribing {action}", self.subscriber, action,
+                                     timeout=min(self.client.timeout, left))
+            except CoreRejected as ex:
+                log.warning("unsubscribing %s: core answered %s", action, ex.status)
+            except CoreError as ex:
+                log.warning("unsubscribing %s failed: %s", action, ex.reason)
 
     # ---- incoming --------------------------------------------------------------------------------
 
@@ -122,7 +119,6 @@ class ActionLink(Link):
         if kind == "action_abort":
             log.warning("actions: the core asked to abort %s %s:%s; the running step will finish and reply",
                         message_type, data.get("task"), data.get("step"))
-            self.abort_requested.add(f"{data.get('task')}:{data.get('step')}")
             return
         if kind != "action":
             log.warning("actions: ignored a frame of unknown kind %r", kind)

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from worker.core.api import CoreApi
 from worker.core.client import CoreClient
 from worker.core.errors import FatalError
 
@@ -44,14 +45,13 @@ def signed_by_core(client: CoreClient, common_name: str) -> ssl.SSLContext:
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
            .add_extension(x509.SubjectAlternativeName(_local_names()), critical=False)
            .sign(key, hashes.SHA256()))
-    response = client.request("POST", "/ca/sign", data=csr.public_bytes(serialization.Encoding.PEM),
-                              headers={"Content-Type": "application/x-pem-file"})
-    client.expect(response, "POST /ca/sign (a certificate for the web server)")
+    cert = CoreApi(client).sign("POST /ca/sign (a certificate for the web server)",
+                                csr.public_bytes(serialization.Encoding.PEM))
     directory = tempfile.mkdtemp(prefix="resotoworker-web-")
     atexit.register(shutil.rmtree, directory, True)
     cert_path, key_path = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
     with open(cert_path, "wb") as f:
-        f.write(response.content)
+        f.write(cert)
     with open(os.open(key_path, os.O_WRONLY | os.O_CREAT, 0o600), "wb") as f:
         f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                   serialization.NoEncryption()))

@@ -5,8 +5,9 @@ document per line), so no object graph of the account is ever held. What stays i
 checks at ``finish`` need: a dict node id → small int, and edges as pairs of ints (a few dozen bytes
 per resource).
 
-The spool holds the account subtree only (account → regions → resources). The graph root, the cloud
-node and the edges cloud → account are written by the merger (``worker.graph.merge``), once per upload.
+The spool holds the account subtree only (account → regions → resources), the account node first, in
+the line format of ``worker.graph.lines``. The graph root, the cloud node, the edges cloud → account and
+which node is the replace node are the merger's (``worker.graph.merge``), once per upload.
 
 ``finish`` checks what the core would reject or the reference drops silently, and says so:
 
@@ -18,16 +19,15 @@ node and the edges cloud → account are written by the merger (``worker.graph.m
 """
 from __future__ import annotations
 
-import json
 from array import array
 from dataclasses import dataclass, field
 from typing import IO, Dict, List, Optional
 
 from worker.graph.ids import node_id
+from worker.graph.lines import deferred_edge_line, edge_line, node_line
 from worker.graph.serialize import clean_value, now_str, reported_doc
 
 EDGE_TYPES = ("default", "delete")
-PLAIN_METADATA = {"cleaned": False, "phantom": False, "protected": False}
 MAX_WARNINGS_KEPT = 20
 
 
@@ -49,25 +49,19 @@ class BuildResult:
         return dict(self.__dict__)
 
 
-# one encoder for all lines: json.dumps with options builds a new encoder on every call
-dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-PLAIN_METADATA_PART = ',"metadata":' + dumps(PLAIN_METADATA)
-
-
 class GraphBuilder:
     """Writes one account's graph to ``out`` (a text file) line by line."""
 
-    def __init__(self, out: IO[str], cloud: str, merge_kind: str = "account") -> None:
+    def __init__(self, out: IO[str], cloud: str) -> None:
         self.out = out
         self.cloud = cloud
-        self.merge_kind = merge_kind
         self.account: Optional[str] = None  # reported.id of the account
         self.account_node: Optional[str] = None
         self.account_name = ""
         self._index: Dict[str, int] = {}
         self._edges: Dict[str, array] = {t: array("l") for t in EDGE_TYPES}
         self._edge_seen: Dict[str, set] = {t: set() for t in EDGE_TYPES}  # from_slot << 32 | to_slot
-        self._deferred: List[dict] = []
+        self._deferred: List[str] = []  # lines
         self._warnings: List[str] = []
         self._warning_count = 0
         self._known: set = set()  # slots of nodes actually written
@@ -75,15 +69,13 @@ class GraphBuilder:
     # ---- the collector-facing API --------------------------------------------------------------
 
     def add_account(self, reported: dict, metadata: Optional[dict] = None) -> str:
-        """Add the account node (the replace node with ``graph_merge_kind: account``). Call first."""
+        """Add the account node. Call first: the merger finds it as the spool's first line."""
         if self.account_node is not None:
             raise GraphError("add_account called twice")
         self.account = str(reported["id"])
         self.account_name = str(reported.get("name") or self.account)
         meta = dict(metadata or {})
         meta["exported_at"] = now_str()
-        if self.merge_kind == "account":
-            meta["replace"] = True
         self.account_node = self._write_node(reported, None, None, (), meta, None)
         return self.account_node
 
@@ -128,8 +120,7 @@ class GraphBuilder:
         account); resolved by the core in its ``merge_outer_edges`` step."""
         if edge_type not in EDGE_TYPES:
             raise GraphError(f"edge type must be one of {EDGE_TYPES}, got {edge_type!r}")
-        self._deferred.append({"from_selector": {"node_id": from_id}, "to_selector": {"search_criteria": search},
-                               "edge_type": edge_type})
+        self._deferred.append(deferred_edge_line(from_id, search, edge_type))
 
     # ---- finishing -----------------------------------------------------------------------------
 
@@ -157,15 +148,13 @@ class GraphBuilder:
             if not has_parent[slot] and slot != account_slot:
                 self._warn(f"node {ids[slot]} had no parent and was hung under the account")
                 self._edges["default"].extend((account_slot, slot))
+        write = self.out.write
         for edge_type, pairs in self._edges.items():
-            # both ends are written nodes here, so both ids came from node_id(): url-safe base64, no escaping
-            suffix = "}\n" if edge_type == "default" else f',"edge_type":"{edge_type}"}}\n'
-            write = self.out.write
             for i in range(0, len(pairs), 2):
-                write('{"from":"' + ids[pairs[i]] + '","to":"' + ids[pairs[i + 1]] + '"' + suffix)
+                write(edge_line(ids[pairs[i]], ids[pairs[i + 1]], edge_type))
                 edge_count += 1
         for line in self._deferred:
-            self.out.write(dumps(line) + "\n")
+            write(line)
         self.out.flush()
         return BuildResult(account_id=account, account_name=self.account_name, nodes=len(known),
                            edges=edge_count, deferred_edges=len(self._deferred), warnings=list(self._warnings),
@@ -181,18 +170,8 @@ class GraphBuilder:
         kind = reported["kind"]
         rid = str(reported["id"])
         nid = node_id(kind, self.cloud, self.account, region, zone, *(key or (rid, *key_extra)))
-        # the line is assembled by hand around the encoded parts: node ids need no escaping, and the
-        # fixed metadata of most nodes is a constant (this runs for every node)
-        line = '{"id":"' + nid + '","reported":' + dumps(reported_doc(reported, rid))
-        if desired:
-            line += ',"desired":' + dumps(clean_value(desired))
-        if metadata:
-            line += ',"metadata":' + dumps({**PLAIN_METADATA, **clean_value(metadata)})
-        else:
-            line += PLAIN_METADATA_PART
-        if usage:
-            line += ',"usage":' + dumps(clean_value(usage))
-        self.out.write(line + "}\n")
+        self.out.write(node_line(nid, reported_doc(reported, rid), clean_value(desired) if desired else None,
+                                 clean_value(metadata) if metadata else None, clean_value(usage) if usage else None))
         self._known.add(self._slot(nid))
         return nid
 

@@ -9,7 +9,7 @@ from typing import Any, Callable, Collection, Dict, Iterable, List, Optional, Ty
 from botocore.exceptions import ClientError, OperationNotPageableError
 
 from collectors.aws.clients import error_code
-from collectors.aws.kind import Client, Json
+from collectors.aws.kind import Client
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,7 +25,7 @@ class Partial:
     problems: List[str] = field(default_factory=list)
 
 
-def paginate(client: Client, operation: str, result_key: str, **params: Any) -> list:
+def paginate(client: Client, operation: str, result_key: str, **params: Any) -> List[Any]:
     """All items of a paginated list call."""
     try:
         paginator = client.get_paginator(operation)
@@ -54,7 +54,7 @@ def _follow_next_token(client: Client, operation: str, result_key: str, **params
             return items
 
 
-def optional(call: Callable[..., Json], codes: Collection[str], **params: Any) -> Optional[Json]:
+def optional(call: Callable[..., R], codes: Collection[str], **params: Any) -> Optional[R]:
     """The answer of a detail call, None when it fails with one of ``codes`` (the setting does not exist)."""
     try:
         return call(**params)

@@ -102,7 +102,7 @@ def stack_resources(kind: str, by: str) -> Callable[[Json], List[str]]:
 
 
 RESOURCE_EDGES = tuple(points_at(kind, stack_resources(kind, by), by=by)
-                       for kind, by in sorted({resource_kind(t) for t in KIND_OF_TYPE}))  # type: ignore[type-var]
+                       for kind, by in sorted({k for k in map(resource_kind, KIND_OF_TYPE) if k is not None}))
 
 
 def get_stacks(cf: Client) -> List[Json]:
@@ -143,7 +143,7 @@ def instance_id(item: Json) -> str:
     return f"{item.get('StackSetId', '')}/{stack_uuid}/{item.get('Account', '')}/{item.get('Region', '')}"
 
 
-def parameters(item: Json) -> Optional[Dict[str, str]]:
+def parameters(item: Json) -> Optional[Dict[str, Optional[str]]]:
     found = item.get("Parameters")
     return None if found is None else {p["ParameterKey"]: p.get("ParameterValue") for p in found
                                        if isinstance(p, dict) and "ParameterKey" in p}
@@ -170,7 +170,11 @@ def _settled_stack(cf: Client, stack_id: str) -> Json:
     return stack
 
 
-def _change_stack_tags(cf: Client, reported: Json, change: Callable[[Dict[str, str]], None]) -> None:
+# what it returns is dropped: dict.pop's value, dict.update's None
+TagChange = Callable[[Dict[str, str]], object]
+
+
+def _change_stack_tags(cf: Client, reported: Json, change: TagChange) -> None:
     """The stack's tags as they are now (not as collected), changed, in an update that changes nothing else."""
     stack = _settled_stack(cf, reported["id"])
     tags = {t["Key"]: t.get("Value", "") for t in stack.get("Tags") or []}
@@ -180,7 +184,7 @@ def _change_stack_tags(cf: Client, reported: Json, change: Callable[[Dict[str, s
                     Tags=_tag_list(tags), Parameters=_kept_parameters(stack))
 
 
-def _change_stack_set_tags(cf: Client, reported: Json, change: Callable[[Dict[str, str]], None]) -> None:
+def _change_stack_set_tags(cf: Client, reported: Json, change: TagChange) -> None:
     described = cf.describe_stack_set(StackSetName=reported["name"])["StackSet"]
     tags = {t["Key"]: t.get("Value", "") for t in described.get("Tags") or []}
     change(tags)
@@ -189,7 +193,7 @@ def _change_stack_set_tags(cf: Client, reported: Json, change: Callable[[Dict[st
                         Tags=_tag_list(tags), Parameters=_kept_parameters(described))
 
 
-def update_tagging(change_tags: Callable[[Client, Json, Callable[[Dict[str, str]], None]], None]) -> Tagging:
+def update_tagging(change_tags: Callable[[Client, Json, TagChange], None]) -> Tagging:
     return Tagging(path="Tags",
                    update=lambda cf, reported, key, value: change_tags(cf, reported, lambda t: t.update({key: value})),
                    delete=lambda cf, reported, key: change_tags(cf, reported, lambda t: t.pop(key, None)))

@@ -23,10 +23,11 @@ TYPES_PER_CALL = 100
 RELEASED_HOST = ("released", "released-permanent-failure")
 TEMPLATE_TYPE = "launch-template"  # the resource type EC2 tags launch templates with
 
-INSTANCE_STATUS = {"pending": "busy", "running": "running", "shutting-down": "busy", "terminated": "terminated",
-                   "stopping": "busy", "stopped": "stopped"}
-VOLUME_STATUS = {"creating": "busy", "available": "available", "in-use": "in-use", "deleting": "busy",
-                 "deleted": "deleted", "error": "error"}
+# looked up with what the API sent, None included
+INSTANCE_STATUS: Dict[Any, str] = {"pending": "busy", "running": "running", "shutting-down": "busy",
+                                   "terminated": "terminated", "stopping": "busy", "stopped": "stopped"}
+VOLUME_STATUS: Dict[Any, str] = {"creating": "busy", "available": "available", "in-use": "in-use", "deleting": "busy",
+                                 "deleted": "deleted", "error": "error"}
 
 
 def get_instances(ec2: Client) -> Json:
@@ -92,7 +93,7 @@ def get_reserved_instances(ec2: Client) -> List[Json]:
 
 def _memory_gib(path: str):
     def get(item: Json) -> Any:
-        mib = item
+        mib: Any = item
         for step in path.split("."):
             mib = mib.get(step) if isinstance(mib, dict) else None
         return mib / 1024 if isinstance(mib, (int, float)) else None

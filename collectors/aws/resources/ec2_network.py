@@ -90,7 +90,7 @@ def delete_route_table(ec2: Client, reported: Json) -> None:
     ec2.delete_route_table(RouteTableId=reported["id"])
 
 
-def _eip_name(item: Json) -> str:
+def _eip_name(item: Json) -> Optional[str]:
     return item.get("InstanceId") or tag_value("Name")(item) or item.get("NetworkInterfaceId")
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 from botocore.exceptions import ClientError
 
@@ -37,7 +37,7 @@ def _mount_targets(efs: Client, fs: Json) -> List[Json]:
                     FileSystemId=fs["FileSystemId"]) or []
 
 
-def get_file_systems(efs: Client) -> Json:
+def get_file_systems(efs: Client) -> Union[Json, Partial]:
     """File systems with their policy and mount targets (two detail calls per file system), and the region's
     access points (one list for all file systems)."""
     systems = paginate(efs, "describe_file_systems", "FileSystems")

@@ -333,7 +333,7 @@ def _names(field: str) -> Callable[[Any], Any]:
 
 def _last_deployment(item: Json) -> Any:
     """The last deployment config, its rollback alarms by name."""
-    config = item.get("LastDeploymentConfig")
+    config: Any = item.get("LastDeploymentConfig")
     rollback = config.get("AutoRollbackConfiguration") if isinstance(config, dict) else None
     if not isinstance(rollback, dict):
         return config
