@@ -20,17 +20,17 @@ from rich.text import Text
 
 from worker import logs, spool
 from worker.collect import AccountReport, CollectRun, CollectSummary, Watcher
-from worker.config import WorkerConfig
+from worker.config import WorkerConfig, all_schemas, parse_overrides
+from worker.core.client import connect
 from worker.core.config_link import ConfigStore
 from worker.core.errors import FatalError, UsageError
-from worker.daemon import active_clouds, all_schemas, connect, parse_overrides
+from worker.handlers import active_clouds, core_sink, prepared_graph
 from worker.home_files import write_home_files
-from worker.model import graph_model
 from worker.plugins import collectors
 from worker.pool import start_fork_server
 from worker.shard import FixedSplit, parse_shard
-from worker.sinks import CoreSink, FileSink
-from worker.upload import CoreGraph, UploadFailed
+from worker.sinks import FileSink
+from worker.upload import UploadFailed
 
 log = logging.getLogger(__name__)
 
@@ -193,16 +193,12 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
             return FileSink(args.output, landed, stop.event)
     else:
         assert client is not None
-        graph = CoreGraph(client, worker, stop.event)
         try:
-            graph.prepare(graph_model(registry.model(clouds)))
+            graph = prepared_graph(client, worker, registry, clouds, stop.event)
         except UploadFailed as ex:
             raise FatalError(str(ex)) from None
-
-        def sink(landed):
-            # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
-            return CoreSink(graph, None, worker["upload_wait_for_result"], worker["graph_merge_kind"],
-                            worker["graph_sender_pool_size"], landed)
+        # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
+        sink = core_sink(graph, None, worker)
     display = ProgressDisplay(sys.stderr.isatty() and not args.no_progress)
     try:
         collect = CollectRun(registry, config, clouds, sink=sink, watcher=display,
