@@ -16,7 +16,7 @@ from worker.core.client import CoreClient
 from worker.model import graph_model
 from worker.plugins import Collectors
 from worker.shard import FixedSplit, Fleet, Split, View, parse_shard
-from worker.sinks import CoreSink, Landed, Sink
+from worker.sinks import CoreSink
 from worker.upload import CoreGraph, UploadFailed
 
 log = logging.getLogger(__name__)
@@ -43,9 +43,9 @@ def prepared_graph(client: CoreClient, worker: Json, registry: Collectors, cloud
     return graph
 
 
-def core_sink(graph: CoreGraph, task_id: Optional[str], worker: Json) -> Callable[[Landed], Sink]:
-    return lambda landed: CoreSink(graph, task_id, worker["upload_wait_for_result"], worker["graph_merge_kind"],
-                                   worker["graph_sender_pool_size"], landed)
+def core_sink(graph: CoreGraph, task_id: Optional[str], worker: Json) -> CoreSink:
+    return CoreSink(graph, task_id, worker["upload_wait_for_result"], worker["graph_merge_kind"],
+                    worker["graph_sender_pool_size"])
 
 
 class ActionHandlers:
@@ -83,7 +83,7 @@ class ActionHandlers:
     def busy(self) -> int:
         """Jobs running in the pools of the collects now."""
         with self._lock:
-            pools = [run.pool for run in self._runs if isinstance(run, CollectRun) and run.pool is not None]
+            pools = [run.pool for run in self._runs if isinstance(run, CollectRun)]
         return sum(pool.busy for pool in pools)
 
     def _running(self, run: Any, body: Callable[[], Any]) -> Any:

@@ -188,19 +188,17 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
     if shard is not None and shard.auto:
         raise UsageError("resotoworker.shard is auto in the config, but the one-shot collect has no peers: give it "
                          "--shard INDEX/COUNT, or --override resotoworker.shard=null for every account")
-    if args.output:
-        def sink(landed):
-            return FileSink(args.output, landed, stop.event)
-    else:
+    graph = None
+    if not args.output:
         assert client is not None
         try:
             graph = prepared_graph(client, worker, registry, clouds, stop.event)
         except UploadFailed as ex:
             raise FatalError(str(ex)) from None
-        # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
-        sink = core_sink(graph, None, worker)
     display = ProgressDisplay(sys.stderr.isatty() and not args.no_progress)
     try:
+        # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
+        sink = core_sink(graph, None, worker) if graph is not None else FileSink(args.output, stop.event)
         collect = CollectRun(registry, config, clouds, sink=sink, watcher=display,
                              view=FixedSplit(shard).view() if shard else None)
     except OSError as ex:
