@@ -1,7 +1,9 @@
 """One collect run: list each active collector's accounts, collect every account in its own child,
 hand each finished spool to the sink (which uploads it at once), and account for every account:
-landed, or failed with a reason. The run's own thread does all of that: what the pool's jobs send and
-what the sink reports as landed are taken there, so nothing else touches the reports. Used by the ``collect`` action and by one-shot ``resotoworker collect``.
+landed, or failed with a reason. Used by the ``collect`` action and by one-shot ``resotoworker collect``.
+
+The run's own thread does all of that: what the pool's jobs send and what the sink reports as landed
+are taken there, so nothing else touches the reports.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable, Dict, List, Optional
 
 from worker import child
@@ -30,12 +33,21 @@ Json = Dict[str, Any]
 PROGRESS_INTERVAL = 1.0
 
 
+class Status(StrEnum):
+    """Where an account is: listed, collected (its spool written), landed (in the core or the file), or
+    failed (collecting or landing)."""
+    PENDING = "pending"
+    COLLECTED = "collected"
+    LANDED = "landed"
+    FAILED = "failed"
+
+
 @dataclass
 class AccountReport:
     cloud: str
     account: str
     name: str
-    status: str = "pending"  # pending, collected, landed, failed
+    status: Status = Status.PENDING
     nodes: int = 0
     edges: int = 0
     seconds: float = 0.0
@@ -59,11 +71,11 @@ class CollectSummary:
 
     @property
     def landed(self) -> List[AccountReport]:
-        return [a for a in self.accounts if a.status == "landed"]
+        return [a for a in self.accounts if a.status == Status.LANDED]
 
     @property
     def failed(self) -> List[AccountReport]:
-        return [a for a in self.accounts if a.status != "landed"]
+        return [a for a in self.accounts if a.status != Status.LANDED]
 
     @property
     def nodes(self) -> int:
@@ -300,7 +312,7 @@ class CollectRun:
         result = outcome.value
         report.nodes, report.edges = result["nodes"], result["edges"]
         report.warnings = result.get("warnings", [])
-        report.status = "collected"
+        report.status = Status.COLLECTED
         if result.get("warning_count"):
             log.warning("%s: %d graph problem(s) fixed up, e.g. %s", outcome.key, result["warning_count"],
                         "; ".join(report.warnings[:3]), **account_fields(report.cloud, report.account))
@@ -312,7 +324,7 @@ class CollectRun:
         self._take_landings()
 
     def _failed(self, report: AccountReport, error: str) -> None:
-        report.status = "failed"
+        report.status = Status.FAILED
         report.error = error
         METRICS.account_failed(report)
         log.error("%s failed: %s", report.key, error, **account_fields(report.cloud, report.account))
@@ -330,5 +342,5 @@ class CollectRun:
             if landing.error:
                 self._failed(report, landing.error)
             else:
-                report.status = "landed"
+                report.status = Status.LANDED
                 METRICS.account_landed(report)

@@ -1,5 +1,5 @@
 """The long-running worker, gunicorn-arbiter style: it wires the links to the core (``worker.core``),
-the action handlers (``worker.handlers``), the task handlers (``worker.tags``, ``worker.commands``), the
+the action handlers (``worker.handlers``), the task handlers (``worker.tagging``, ``worker.commands``), the
 fork server, the web server and the signals, waits, and shuts them down in order. What an action does is
 ``worker.handlers``'; how a collect runs ``worker.collect``'s."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import commands, notify, spool, tags
+from worker import commands, notify, spool, tagging
 from worker.collect import CollectSummary
 from worker.config import WorkerConfig, all_schemas, parse_overrides
 from worker.core import certs
@@ -240,7 +240,7 @@ class Daemon:
 
     def _run_task(self, name: str, attrs: Dict[str, Any], data: Dict[str, Any]) -> Any:
         if name == "tag":
-            return tags.run_tag_task(self.registry, self.store.current, attrs, data)
+            return tagging.run_tag_task(self.registry, self.store.current, attrs, data)
         if name in self.registry.commands:
             return commands.run_command_task(self.registry, self.store.current, name, data)
         raise ValueError(f"this worker has no handler for task {name!r}")

@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from worker import logs, spool
-from worker.collect import AccountReport, CollectRun, CollectSummary, Watcher
+from worker.collect import AccountReport, CollectRun, CollectSummary, Status, Watcher
 from worker.config import WorkerConfig, all_schemas, parse_overrides
 from worker.core.client import connect
 from worker.core.config_link import ConfigStore
@@ -64,7 +64,7 @@ class ProgressDisplay(Watcher):
     def finished(self, report: AccountReport) -> None:
         task = self.progress.tasks[self.task]
         self.progress.update(self.task, advance=1, nodes=task.fields["nodes"] + report.nodes,
-                             failed=task.fields["failed"] + (report.status == "failed"))
+                             failed=task.fields["failed"] + (report.status == Status.FAILED))
 
 
 class _Stop:
@@ -100,7 +100,8 @@ def summary_text(summary: CollectSummary, full: bool) -> List[Any]:
         for name in ("cloud", "account", "name", "status", "nodes", "edges", "seconds", "error or problems"):
             table.add_column(name, overflow="fold", no_wrap=name != "error or problems")  # never cut
         for a in sorted(summary.accounts, key=lambda a: (a.cloud, a.account)):
-            table.add_row(a.cloud, a.account, a.name, Text(a.status, "green" if a.status == "landed" else "red"),
+            status = Text(a.status, "green" if a.status == Status.LANDED else "red")
+            table.add_row(a.cloud, a.account, a.name, status,
                           f"{a.nodes:,}", f"{a.edges:,}", f"{a.seconds:.1f}", a.error or "; ".join(a.problems))
         out += [table, ""]
     clouds = sorted({a.cloud for a in summary.accounts} | set(summary.cloud_errors))
@@ -114,7 +115,7 @@ def summary_text(summary: CollectSummary, full: bool) -> List[Any]:
     if len(clouds) > 1:
         for cloud in clouds:
             accounts = [a for a in summary.accounts if a.cloud == cloud]
-            landed = [a for a in accounts if a.status == "landed"]
+            landed = [a for a in accounts if a.status == Status.LANDED]
             out.append(f"  {cloud}: {len(landed)} of {len(accounts)} landed, {sum(a.nodes for a in landed):,} nodes")
     with_problems = [a for a in summary.landed if a.problems]
     if with_problems and not full:
