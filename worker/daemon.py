@@ -18,6 +18,7 @@ from worker.collect import CollectSummary
 from worker.config import WorkerConfig, all_schemas, parse_overrides
 from worker.core import certs
 from worker.core.actions import ActionLink
+from worker.core.api import CoreApi
 from worker.core.client import connect
 from worker.core.config_link import ConfigStore, EventLink
 from worker.core.errors import CoreRejected, FatalError
@@ -60,7 +61,7 @@ class Daemon:
         spool.remove_stale(self.store.current.worker["tempdir"])
         write_home_files(self.store.current.worker)
         self._log_active()
-        self.fleet = Fleet(self.client.request, self.args.subscriber_id)
+        self.fleet = Fleet(CoreApi(self.client).collect_subscribers, self.args.subscriber_id)
         if self.fleet.name is not None:
             # before we subscribe: the peers listed now count at once (also if the config turns auto on later)
             self.fleet.refresh(initial=True)
