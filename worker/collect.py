@@ -1,6 +1,9 @@
 """One collect run: list each active collector's accounts, collect every account in its own child,
 hand each finished spool to the sink (which uploads it at once), and account for every account:
 landed, or failed with a reason. Used by the ``collect`` action and by one-shot ``resotoworker collect``.
+
+The run's own thread does all of that: what the pool's jobs send and what the sink reports as landed
+are taken there, so nothing else touches the reports.
 """
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Callable, Dict, List, Optional
 
 from worker import child
@@ -20,7 +24,7 @@ from worker.metrics import METRICS
 from worker.plugins import Collectors
 from worker.pool import Job, Outcome, Pool
 from worker.shard import Split, View, account_key, owner
-from worker.sinks import Landed, Sink
+from worker.sinks import Landing, Sink
 from worker.spool import SpoolDir
 
 log = logging.getLogger(__name__)
@@ -29,12 +33,21 @@ Json = Dict[str, Any]
 PROGRESS_INTERVAL = 1.0
 
 
+class Status(StrEnum):
+    """Where an account is: listed, collected (its spool written), landed (in the core or the file), or
+    failed (collecting or landing)."""
+    PENDING = "pending"
+    COLLECTED = "collected"
+    LANDED = "landed"
+    FAILED = "failed"
+
+
 @dataclass
 class AccountReport:
     cloud: str
     account: str
     name: str
-    status: str = "pending"  # pending, collected, landed, failed
+    status: Status = Status.PENDING
     nodes: int = 0
     edges: int = 0
     seconds: float = 0.0
@@ -58,11 +71,11 @@ class CollectSummary:
 
     @property
     def landed(self) -> List[AccountReport]:
-        return [a for a in self.accounts if a.status == "landed"]
+        return [a for a in self.accounts if a.status == Status.LANDED]
 
     @property
     def failed(self) -> List[AccountReport]:
-        return [a for a in self.accounts if a.status != "landed"]
+        return [a for a in self.accounts if a.status != Status.LANDED]
 
     @property
     def nodes(self) -> int:
@@ -145,7 +158,7 @@ class ProgressTree:
 
 class CollectRun:
     def __init__(self, collectors: Collectors, config: WorkerConfig, clouds: List[str],
-                 sink: Callable[[Landed], Sink],
+                 sink: Sink,
                  task: Optional[Json] = None, progress: Optional[Callable[[Json], None]] = None,
                  error: Optional[Callable[[str, tuple], None]] = None, watcher: Watcher = Watcher(),
                  view: Optional[View] = None, split: Optional[Split] = None) -> None:
@@ -153,7 +166,7 @@ class CollectRun:
         self.config = config
         self.worker = config.worker
         self.clouds = clouds
-        self.sink = sink(self.landed)
+        self.sink = sink
         self.spools: Dict[str, str] = {}
         self.task = task or {}
         self.tree = ProgressTree(progress)
@@ -161,28 +174,18 @@ class CollectRun:
         self.watcher = watcher
         self.reports: Dict[str, AccountReport] = {}
         self.cloud_errors: Dict[str, str] = {}
-        self.pool: Optional[Pool] = None
+        # one pool for the listing, the collect and any take-over: a stop at any time stops the rest
+        self.pool = Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
+                         timeout=self.worker["account_timeout"], memory_limit_mb=self.worker["child_memory_limit_mb"])
         # the shard of this run (None: every account), taken when the step began, and what tells which of
         # its members left during the run (None: nobody can leave, as with INDEX/COUNT)
         self.view = view
         self.split = split
-        self._stopped: Optional[tuple] = None  # (grace,) once stop() was called
-        self._lock = threading.Lock()
-
-    def _new_pool(self) -> Pool:
-        pool = Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
-                    timeout=self.worker["account_timeout"], memory_limit_mb=self.worker["child_memory_limit_mb"])
-        with self._lock:
-            self.pool, stopped = pool, self._stopped
-        if stopped is not None:  # stopped between two pools (listing, collecting): the next one starts nothing
-            pool.stop(grace=stopped[0])
-        return pool
+        self._stopped = False
 
     def stop(self, grace: Optional[float] = None) -> None:
-        with self._lock:
-            self._stopped, pool = (grace,), self.pool
-        if pool is not None:
-            pool.stop(grace=grace)
+        self._stopped = True
+        self.pool.stop(grace=grace)
 
     def run(self) -> CollectSummary:
         started = time.monotonic()
@@ -196,9 +199,10 @@ class CollectRun:
             share = f" (shard {view}: {len(jobs)} of {sum(len(a) for a in estate.values())})" if view else ""
             log.info("collecting %d account(s) of %s%s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
                      share, self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
-            self._new_pool().run(jobs, self._on_message, self._on_done)
+            self.pool.run(jobs, self._on_message, self._on_done)
             view = self._take_over(estate, view, spools.path)
             self.sink.finish()
+            self._take_landings()
             self.tree.flush(force=True)
         except BaseException:
             self.sink.abort()
@@ -234,7 +238,7 @@ class CollectRun:
         account they owned is collected here too, before the action is answered. Every member still
         running does the same, so the accounts land even if some of them have answered already; what a
         member uploaded before it went, and what several take over, lands twice, which is harmless."""
-        while view is not None and self.split is not None and self._stopped is None:
+        while view is not None and self.split is not None and not self._stopped:
             gone = self.split.lost(view)
             if not gone:
                 break
@@ -247,7 +251,7 @@ class CollectRun:
             self.report_error(f"shard: {', '.join(sorted(gone))} left during the collect; collecting "
                               f"{len(jobs)} account(s) of theirs here", ())
             self.tree.flush(force=True)
-            self._new_pool().run(jobs, self._on_message, self._on_done)
+            self.pool.run(jobs, self._on_message, self._on_done)
         return view
 
     # ---- accounts --------------------------------------------------------------------------------
@@ -268,7 +272,7 @@ class CollectRun:
                 log.error("%s: listing accounts failed: %s", outcome.key, outcome.error)
                 self.report_error(f"listing accounts failed: {outcome.error}", (outcome.key,))
 
-        self._new_pool().run(jobs, lambda key, message: None, done)
+        self.pool.run(jobs, lambda key, message: None, done)
         return {cloud: found[cloud] for cloud in self.clouds if cloud in found}
 
     # ---- children --------------------------------------------------------------------------------
@@ -293,6 +297,7 @@ class CollectRun:
                 count = 0
             METRICS.api_retried(report.cloud, report.account, count, str(message.get("reason") or "throttled"))
             return  # nothing changed in the progress tree
+        self._take_landings()
         self.tree.flush()
 
     def _on_done(self, outcome: Outcome) -> None:
@@ -302,11 +307,12 @@ class CollectRun:
         if not outcome.ok:
             self._failed(report, outcome.error)
             self.watcher.finished(report)
+            self._take_landings()
             return
         result = outcome.value
         report.nodes, report.edges = result["nodes"], result["edges"]
         report.warnings = result.get("warnings", [])
-        report.status = "collected"
+        report.status = Status.COLLECTED
         if result.get("warning_count"):
             log.warning("%s: %d graph problem(s) fixed up, e.g. %s", outcome.key, result["warning_count"],
                         "; ".join(report.warnings[:3]), **account_fields(report.cloud, report.account))
@@ -315,20 +321,26 @@ class CollectRun:
         self.watcher.finished(report)
         self.sink.account_ready(outcome.key, AccountSpool(report.cloud, result["account_id"], self.spools[outcome.key],
                                                           report.nodes, report.edges))
+        self._take_landings()
 
     def _failed(self, report: AccountReport, error: str) -> None:
-        report.status = "failed"
+        report.status = Status.FAILED
         report.error = error
         METRICS.account_failed(report)
         log.error("%s failed: %s", report.key, error, **account_fields(report.cloud, report.account))
         self.report_error(f"account {report.name} ({report.account}) failed: {error}", (report.cloud, report.account))
 
-    def landed(self, cloud: str, keys: List[str], error: Optional[str]) -> None:
-        """The sink's callback: these accounts' upload finished (``error`` None) or failed."""
-        for key in keys:
+    def _take_landings(self) -> None:
+        """What the sink reported landed, or failed to, since we last looked (in the pool's callbacks, as
+        the jobs send or end, and once the sink has finished)."""
+        for landing in self.sink.landed():
+            self._landing(landing)
+
+    def _landing(self, landing: Landing) -> None:
+        for key in landing.keys:
             report = self.reports[key]
-            if error:
-                self._failed(report, error)
+            if landing.error:
+                self._failed(report, landing.error)
             else:
-                report.status = "landed"
+                report.status = Status.LANDED
                 METRICS.account_landed(report)

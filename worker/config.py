@@ -15,6 +15,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import jsonschema
 
+from worker.core.errors import UsageError
 from worker.shard import shard_problem
 
 log = logging.getLogger(__name__)
@@ -286,6 +287,21 @@ def parse_override(text: str, schemas: Dict[str, Json]) -> Tuple[str, str, Any]:
         if problem_key == key:  # e.g. out of range, not one of an enum's values
             raise OverrideError(f"override {text!r}: {reason.split(': ', 1)[-1]}")
     return section, key, typed
+
+
+def all_schemas(registry: Any) -> Dict[str, Json]:
+    """Our section's schema and those of the installed collectors (``registry``: ``worker.plugins.Collectors``)."""
+    schemas = {WORKER_SECTION: worker_schema()}
+    schemas.update(registry.schemas())
+    return schemas
+
+
+def parse_overrides(texts: List[str], schemas: Dict[str, Json]) -> List[Tuple[str, str, Any]]:
+    """``--override`` texts, a wrong one a usage error."""
+    try:
+        return [parse_override(text, schemas) for text in texts]
+    except OverrideError as ex:
+        raise UsageError(str(ex)) from None
 
 
 def apply_overrides(config: Json, overrides: Iterable[Tuple[str, str, Any]]) -> Json:

@@ -1,6 +1,7 @@
-"""The long-running worker: connect to the core, keep the three links up, run actions and tasks, shut
-down cleanly. It wires parts together; the parts live in ``worker.core``, ``worker.collect`` and
-``worker.tasks``."""
+"""The long-running worker, gunicorn-arbiter style: it wires the links to the core (``worker.core``),
+the action handlers (``worker.handlers``), the task handlers (``worker.tagging``, ``worker.commands``), the
+fork server, the web server and the signals, waits, and shuts them down in order. What an action does is
+``worker.handlers``'; how a collect runs ``worker.collect``'s."""
 from __future__ import annotations
 
 import argparse
@@ -12,62 +13,25 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Set
 
-from worker import cleanup_plan, commands, notify, spool, tags
-from worker.cleanup import CleanupError, CleanupRun
-from worker.collect import CollectRun
-from worker.config import WORKER_SECTION, OverrideError, WorkerConfig, parse_override, worker_schema
-from worker.core import certs, tls
-from worker.core.actions import ActionLink, Feedback
-from worker.core.client import CoreClient
+from worker import commands, notify, spool, tagging
+from worker.collect import CollectSummary
+from worker.config import WorkerConfig, all_schemas, parse_overrides
+from worker.core import certs
+from worker.core.actions import ActionLink
+from worker.core.api import CoreApi
+from worker.core.client import connect
 from worker.core.config_link import ConfigStore, EventLink
-from worker.core.errors import CoreRejected, FatalError, UsageError
+from worker.core.errors import CoreRejected, FatalError
 from worker.core.tasks import TaskLink, tag_handler
+from worker.handlers import ActionHandlers, active_clouds
 from worker.home_files import write_home_files
 from worker.metrics import METRICS, Metrics, links as link_metrics
-from worker.model import graph_model
-from worker.plugins import Collectors, collectors
+from worker.plugins import collectors
 from worker.pool import start_fork_server
-from worker.shard import FixedSplit, Fleet, Split, View, parse_shard
-from worker.sinks import CoreSink
-from worker.upload import CoreGraph, UploadFailed
+from worker.shard import Fleet
 from worker.web import WebServer
 
 log = logging.getLogger(__name__)
-
-def all_schemas(registry: Collectors) -> Dict[str, Any]:
-    schemas = {WORKER_SECTION: worker_schema()}
-    schemas.update(registry.schemas())
-    return schemas
-
-
-def parse_overrides(texts: List[str], schemas: Dict[str, Any]) -> List[tuple]:
-    try:
-        return [parse_override(text, schemas) for text in texts]
-    except OverrideError as ex:
-        raise UsageError(str(ex)) from None
-
-
-def active_clouds(config: WorkerConfig, registry: Collectors, wanted: Optional[List[str]] = None) -> tuple:
-    """(clouds to collect, problems): configured ∩ installed, unknown names reported."""
-    names = wanted if wanted is not None else config.worker["collector"]
-    unknown = [n for n in names if n not in registry.infos]
-    problems = [f"collector {n!r} is configured but not installed (installed: {', '.join(registry.names) or 'none'})"
-                for n in unknown]
-    return [n for n in names if n in registry.infos], problems
-
-
-def connect(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> CoreClient:
-    """Wait for the core, then set up TLS the way the core expects (protocol memo §1.2, §1.4)."""
-    url = args.resotocore_uri.rstrip("/")
-    probe = CoreClient(url, args.psk, verify=False)
-    probe.wait_ready(max_wait=args.ready_timeout, stop=stop)
-    if not url.startswith("https://"):
-        return CoreClient(url, args.psk)
-    if args.no_verify_certs:
-        log.warning("--no-verify-certs: the core's certificate is not checked")
-        return CoreClient(url, args.psk, verify=False)
-    ca_pem = tls.load_ca_file(args.ca_cert) if args.ca_cert else tls.fetch_ca(url, args.psk)
-    return CoreClient(url, args.psk, verify=tls.write_bundle(ca_pem))
 
 
 class Daemon:
@@ -77,9 +41,6 @@ class Daemon:
         self.stop = threading.Event()
         self.restart = False
         self.exit_code = 0
-        self.collect_seen = threading.Event()
-        self.runs: Set[Any] = set()  # running collects and cleanups: anything with stop()
-        self.runs_lock = threading.Lock()
         self.web: Optional[WebServer] = None
         # cloud -> the accounts of this worker's shard (from its last collect), which its tag handlers name;
         # None: not sharded (or no collect yet), the handlers name clouds only
@@ -100,14 +61,16 @@ class Daemon:
         spool.remove_stale(self.store.current.worker["tempdir"])
         write_home_files(self.store.current.worker)
         self._log_active()
-        self.fleet = Fleet(self.client.request, self.args.subscriber_id)
+        self.fleet = Fleet(CoreApi(self.client).collect_subscribers, self.args.subscriber_id)
         if self.fleet.name is not None:
             # before we subscribe: the peers listed now count at once (also if the config turns auto on later)
             self.fleet.refresh(initial=True)
         # a peer that connected before our event socket was open is seen by listing them again then
         self.events = EventLink(self.client, self.store, on_listener=self.fleet.on_event,
                                 on_connect=self.fleet.refresh if self.fleet.name is not None else lambda: None)
-        self.actions = ActionLink(self.client, self.args.subscriber_id, self._action_handlers(),
+        self.handlers = ActionHandlers(self.client, self.registry, lambda: self.store.current, self.fleet, self.stop,
+                                       collected=self._owned_now)
+        self.actions = ActionLink(self.client, self.args.subscriber_id, self.handlers.table(),
                                   timeout=lambda: self.store.current.worker["timeout"])
         self.tasks = TaskLink(self.client, self._task_handlers, self._run_task)
         self._apply_bounds(self.store.current)
@@ -144,7 +107,7 @@ class Daemon:
             if watchdog and time.monotonic() >= next_ping:
                 notify.notify("WATCHDOG=1")
                 next_ping = time.monotonic() + watchdog
-            if idle > 0 and not self.collect_seen.is_set() and time.monotonic() - started > idle:
+            if idle > 0 and not self.handlers.collect_seen.is_set() and time.monotonic() - started > idle:
                 log.error("no collect action within --idle-timeout %d s: exiting", idle)
                 self.exit_code = 1
                 return
@@ -162,10 +125,7 @@ class Daemon:
 
         notify.notify("STOPPING=1")
         self.actions.accepting = False
-        with self.runs_lock:
-            runs = list(self.runs)
-        for run in runs:
-            run.stop(grace=0.4 * bound)  # children get SIGTERM now, SIGKILL after the grace
+        self.handlers.stop(grace=0.4 * bound)  # children get SIGTERM now, SIGKILL after the grace
         while self.actions.running() and time.monotonic() < by(0.6):
             time.sleep(0.05)
         self.actions.abandon("the worker is shutting down")  # replies for handlers that did not end in time
@@ -222,9 +182,7 @@ class Daemon:
 
     def _feed_metrics(self, metrics: Metrics) -> None:
         link_metrics(metrics, self._link_states())
-        with self.runs_lock:
-            pools = [run.pool for run in self.runs if isinstance(run, CollectRun) and run.pool is not None]
-        metrics.pool_busy.set(sum(pool.busy for pool in pools))
+        metrics.pool_busy.set(self.handlers.busy())
         metrics.pool_size.set(self.store.current.worker["pool_size"])
 
     def _config_changed(self, old: WorkerConfig, new: WorkerConfig) -> None:
@@ -241,17 +199,9 @@ class Daemon:
     def _subscribe_cleanup_plan(self, enabled: bool) -> None:
         """cleanup_expired switched at run time: add or drop the cleanup_plan subscription in place."""
         if enabled:
-            self.actions.handlers["cleanup_plan"] = self._cleanup_plan
-            try:
-                self.actions.before_connect()  # re-POSTs every subscription; the next reconnect does too
-            except Exception as ex:
-                log.warning("subscribing to cleanup_plan failed (retried on the next reconnect): %s", ex)
+            self.actions.add("cleanup_plan", self.handlers.cleanup_plan)
         else:
-            self.actions.handlers.pop("cleanup_plan", None)
-            try:
-                self.client.request("DELETE", f"/subscriber/{self.actions.subscriber}/cleanup_plan", timeout=5)
-            except Exception as ex:
-                log.warning("unsubscribing from cleanup_plan failed: %s", ex)
+            self.actions.remove("cleanup_plan")
 
     def _log_active(self) -> None:
         clouds, problems = active_clouds(self.store.current, self.registry)
@@ -261,38 +211,9 @@ class Daemon:
             log.warning("no collector is active: set resotoworker.collector (installed: %s)",
                         ", ".join(self.registry.names) or "none")
 
-    # ---- actions ---------------------------------------------------------------------------------
+    # ---- tasks -----------------------------------------------------------------------------------
 
-    def _action_handlers(self) -> Dict[str, Any]:
-        handlers = {"collect": self._collect, "cleanup": self._cleanup}
-        if self.store.current.worker["cleanup_expired"]:
-            handlers["cleanup_plan"] = self._cleanup_plan
-        return handlers
-
-    # ---- shard ----------------------------------------------------------------------------------
-
-    def _split(self, config: WorkerConfig) -> Optional[Split]:
-        """What resotoworker.shard says now (it may change between two collects)."""
-        shard = parse_shard(config.worker["shard"])  # valid: checked with the config
-        if shard is None:
-            return None
-        self.fleet.settle = config.worker["shard_settle"]
-        return self.fleet if shard.auto else FixedSplit(shard)
-
-    def _collect_view(self, split: Optional[Split], data: Dict[str, Any]) -> Optional[View]:
-        """The shard of this collect, taken as the action arrives (the core started the step just now).
-        An action the core re-sends on a reconnect (no ``timing``) belongs to a step that started at a
-        time we cannot know, so peers that subscribed after it may be counted although the core does
-        not send them this step: with auto, such a collect takes every account."""
-        if split is None:
-            return None
-        if split is self.fleet and "timing" not in data:
-            log.warning("shard: collect %s was re-sent by the core (the step began before this connection): "
-                        "collecting every account", data.get("task"))
-            return View((self.fleet.me,), self.fleet.me, auto=True)
-        return split.view()
-
-    def _owned_now(self, summary: Any) -> None:
+    def _owned_now(self, summary: CollectSummary) -> None:
         """After a sharded collect, the tag handlers name the accounts of this worker's share; the work
         queue registers them anew when they changed."""
         owned: Dict[str, Set[str]] = {}
@@ -303,95 +224,6 @@ class Daemon:
                 owned[cloud] = self.owned[cloud]
         self.owned = owned if summary.shard is not None else None
         self.tasks.refresh()
-
-    def _collect(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
-        self.collect_seen.set()
-        config = self.store.current
-        split = self._split(config)
-        view = self._collect_view(split, data)
-        clouds, problems = active_clouds(config, self.registry)
-        for problem in problems:
-            feedback.error(problem)
-        if not clouds:
-            reason = "no collector configured (resotoworker.collector is empty or names no installed collector)"
-            log.warning("collect %s: nothing to do: %s", data.get("task"), reason)
-            feedback.info("info", f"nothing collected: {reason}")
-            return None
-        worker = config.worker
-        graph = CoreGraph(self.client, worker, self.stop)
-        try:
-            graph.prepare(graph_model(self.registry.model(clouds)))
-        except UploadFailed as ex:
-            return f"could not prepare graph {worker['graph']}: {ex}"
-        run = CollectRun(self.registry, config, clouds,
-                         sink=lambda landed: CoreSink(graph, data.get("task"), worker["upload_wait_for_result"],
-                                                      worker["graph_merge_kind"], worker["graph_sender_pool_size"],
-                                                      landed),
-                         task=data, progress=feedback.progress, error=lambda m, ctx: feedback.error(m, ctx),
-                         view=view, split=split)
-        with self.runs_lock:
-            self.runs.add(run)
-        try:
-            if self.stop.is_set():
-                return "the worker is shutting down"
-            summary = run.run()
-        finally:
-            with self.runs_lock:
-                self.runs.discard(run)
-        log.info("collect %s: %d of %d account(s) landed, %d nodes, %.1f s", data.get("task"),
-                 len(summary.landed), len(summary.accounts), summary.nodes, summary.seconds)
-        self._owned_now(summary)
-        if summary.landed:
-            return None
-        reasons = [f"{a.key}: {a.error}" for a in summary.failed][:5] + \
-                  [f"{c}: {e}" for c, e in summary.cloud_errors.items()]
-        if self.stop.is_set():
-            return "the worker is shutting down"
-        return "nothing landed: " + ("; ".join(reasons) or "no accounts found")
-
-    def _cleanup(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
-        if not self.store.current.worker["cleanup"]:
-            log.info("cleanup %s: cleanup is disabled (resotoworker.cleanup=false); nothing to do", data.get("task"))
-            return None
-        config = self.store.current
-        clouds, problems = active_clouds(config, self.registry)
-        for problem in problems:
-            feedback.error(problem)
-        if not clouds:
-            log.info("cleanup %s: no collector is active; nothing to clean", data.get("task"))
-            feedback.info("info", "nothing cleaned: no collector configured")
-            return None
-        split = self._split(config)
-        # settle 0 for auto: every listed peer counts, so when the fleet changes we delete less, not twice
-        view = split.view(settle=0) if split is not None else None
-        run = CleanupRun(self.client, config, clouds, info=feedback.info,
-                         mine=(lambda cloud, account: view.owns(cloud, account)) if view is not None else None)
-        with self.runs_lock:
-            self.runs.add(run)  # stopped on shutdown like a collect
-        try:
-            if self.stop.is_set():
-                return "the worker is shutting down"
-            run.run()
-        except CleanupError as ex:
-            return str(ex)
-        finally:
-            with self.runs_lock:
-                self.runs.discard(run)
-        return "the worker is shutting down" if self.stop.is_set() else None
-
-    def _cleanup_plan(self, message_type: str, data: Dict[str, Any], feedback: Feedback) -> Optional[str]:
-        worker = self.store.current.worker
-        if not worker["cleanup_expired"]:
-            log.info("cleanup_plan %s: resotoworker.cleanup_expired is false; nothing to do", data.get("task"))
-            return None
-        try:
-            cleanup_plan.mark_expired(self.client, worker["graph"], worker["cleanup_expired_dry_run"],
-                                      info=feedback.info)
-        except cleanup_plan.CleanupPlanError as ex:
-            return str(ex)
-        return None
-
-    # ---- tasks -----------------------------------------------------------------------------------
 
     def _task_handlers(self) -> List[Dict[str, Any]]:
         """``tag`` per installed cloud, plus a catch-all ``tag`` the core routes to us only when no worker
@@ -409,7 +241,7 @@ class Daemon:
 
     def _run_task(self, name: str, attrs: Dict[str, Any], data: Dict[str, Any]) -> Any:
         if name == "tag":
-            return tags.run_tag_task(self.registry, self.store.current, attrs, data)
+            return tagging.run_tag_task(self.registry, self.store.current, attrs, data)
         if name in self.registry.commands:
             return commands.run_command_task(self.registry, self.store.current, name, data)
         raise ValueError(f"this worker has no handler for task {name!r}")

@@ -124,7 +124,7 @@ class Metrics:
             share = [a for a in summary.accounts if a.cloud == cloud]
             self.estate_accounts.labels(cloud).set(listed)
             self.share_accounts.labels(cloud).set(len(share))
-            self.not_collected.labels(cloud).set(sum(1 for a in share if a.status != "landed"))
+            self.not_collected.labels(cloud).set(sum(1 for a in summary.failed if a.cloud == cloud))
             self.taken_over.labels(cloud).inc(sum(1 for a in share if a.taken_over))
             self._last_share[cloud] = len(share)
         for cloud in summary.cloud_errors:  # not listed: what it collected the last time is what it missed

@@ -19,18 +19,18 @@ from rich.table import Table
 from rich.text import Text
 
 from worker import logs, spool
-from worker.collect import AccountReport, CollectRun, CollectSummary, Watcher
-from worker.config import WorkerConfig
+from worker.collect import AccountReport, CollectRun, CollectSummary, Status, Watcher
+from worker.config import WorkerConfig, all_schemas, parse_overrides
+from worker.core.client import connect
 from worker.core.config_link import ConfigStore
 from worker.core.errors import FatalError, UsageError
-from worker.daemon import active_clouds, all_schemas, connect, parse_overrides
+from worker.handlers import active_clouds, core_sink, prepared_graph
 from worker.home_files import write_home_files
-from worker.model import graph_model
 from worker.plugins import collectors
 from worker.pool import start_fork_server
 from worker.shard import FixedSplit, parse_shard
-from worker.sinks import CoreSink, FileSink
-from worker.upload import CoreGraph, UploadFailed
+from worker.sinks import FileSink
+from worker.upload import UploadFailed
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class ProgressDisplay(Watcher):
     def finished(self, report: AccountReport) -> None:
         task = self.progress.tasks[self.task]
         self.progress.update(self.task, advance=1, nodes=task.fields["nodes"] + report.nodes,
-                             failed=task.fields["failed"] + (report.status == "failed"))
+                             failed=task.fields["failed"] + (report.status == Status.FAILED))
 
 
 class _Stop:
@@ -100,7 +100,8 @@ def summary_text(summary: CollectSummary, full: bool) -> List[Any]:
         for name in ("cloud", "account", "name", "status", "nodes", "edges", "seconds", "error or problems"):
             table.add_column(name, overflow="fold", no_wrap=name != "error or problems")  # never cut
         for a in sorted(summary.accounts, key=lambda a: (a.cloud, a.account)):
-            table.add_row(a.cloud, a.account, a.name, Text(a.status, "green" if a.status == "landed" else "red"),
+            status = Text(a.status, "green" if a.status == Status.LANDED else "red")
+            table.add_row(a.cloud, a.account, a.name, status,
                           f"{a.nodes:,}", f"{a.edges:,}", f"{a.seconds:.1f}", a.error or "; ".join(a.problems))
         out += [table, ""]
     clouds = sorted({a.cloud for a in summary.accounts} | set(summary.cloud_errors))
@@ -114,7 +115,7 @@ def summary_text(summary: CollectSummary, full: bool) -> List[Any]:
     if len(clouds) > 1:
         for cloud in clouds:
             accounts = [a for a in summary.accounts if a.cloud == cloud]
-            landed = [a for a in accounts if a.status == "landed"]
+            landed = [a for a in accounts if a.status == Status.LANDED]
             out.append(f"  {cloud}: {len(landed)} of {len(accounts)} landed, {sum(a.nodes for a in landed):,} nodes")
     with_problems = [a for a in summary.landed if a.problems]
     if with_problems and not full:
@@ -188,23 +189,17 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
     if shard is not None and shard.auto:
         raise UsageError("resotoworker.shard is auto in the config, but the one-shot collect has no peers: give it "
                          "--shard INDEX/COUNT, or --override resotoworker.shard=null for every account")
-    if args.output:
-        def sink(landed):
-            return FileSink(args.output, landed, stop.event)
-    else:
+    graph = None
+    if not args.output:
         assert client is not None
-        graph = CoreGraph(client, worker, stop.event)
         try:
-            graph.prepare(graph_model(registry.model(clouds)))
+            graph = prepared_graph(client, worker, registry, clouds, stop.event)
         except UploadFailed as ex:
             raise FatalError(str(ex)) from None
-
-        def sink(landed):
-            # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
-            return CoreSink(graph, None, worker["upload_wait_for_result"], worker["graph_merge_kind"],
-                            worker["graph_sender_pool_size"], landed)
     display = ProgressDisplay(sys.stderr.isatty() and not args.no_progress)
     try:
+        # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
+        sink = core_sink(graph, None, worker) if graph is not None else FileSink(args.output, stop.event)
         collect = CollectRun(registry, config, clouds, sink=sink, watcher=display,
                              view=FixedSplit(shard).view() if shard else None)
     except OSError as ex:

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 PRELOAD = ["worker.preload"]
 POLL = 0.25
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent exits
 
 
 @dataclass
@@ -81,7 +82,7 @@ def _die_with_supervisor(conn: multiprocessing.connection.Connection) -> None:
     """
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except OSError:
         pass
     server = forkserver._forkserver

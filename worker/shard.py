@@ -189,9 +189,10 @@ class Fleet:
     collect only means its accounts are collected twice; counting one that does not would leave them to
     nobody.
 
-    ``request(method, path)`` is the core client's; ``clock`` is monotonic seconds."""
+    ``subscribers()`` is what the core answers to that (``CoreApi.collect_subscribers``); ``clock`` is
+    monotonic seconds."""
 
-    request: Callable[..., Any]
+    subscribers: Callable[[], Any]
     me: str
     settle: float = SETTLE
     clock: Callable[[], float] = time.monotonic
@@ -215,14 +216,12 @@ class Fleet:
         subscribed before any step this worker can be sent, so they count at once. A peer first
         listed later counts only after ``settle``."""
         try:
-            response = self.request("GET", "/subscribers/for/collect", headers={"Accept": "application/json"})
-            body = response.json() if response.status_code == 200 else None
+            body = self.subscribers()
         except Exception as ex:  # any failure: the caller takes the safe side
             log.warning("shard: listing the subscribers of collect failed: %s", ex)
             return None
         if not isinstance(body, list):
-            log.warning("shard: listing the subscribers of collect failed: %s %.200s", response.status_code,
-                        response.text)
+            log.warning("shard: listing the subscribers of collect failed: not a list: %.200r", body)
             return None
         listed = {m for m in (self._member(s.get("id") if isinstance(s, dict) else None) for s in body) if m}
         now = self.clock()

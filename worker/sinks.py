@@ -1,15 +1,17 @@
 """Where collected graphs go: the core (one streamed upload per account, or per cloud) or files (the exact
 ndjson the core would receive). A sink takes account spools as they finish and says, per account,
-whether it landed."""
+whether it landed: a ``Landing`` the run takes with ``landed()`` (uploads end on their own threads)."""
 from __future__ import annotations
 
 import contextvars
 import errno
 import logging
 import os
+import queue
 import threading
 from concurrent.futures import Future, wait
-from typing import Callable, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Dict, List, Optional
 
 from worker.graph.lines import root_line
 from worker.graph.merge import AccountSpool, MergeStream
@@ -19,11 +21,27 @@ from worker.upload import CoreGraph, UploadFailed
 
 log = logging.getLogger(__name__)
 
-# on_landed(cloud, [account keys], error or None)
-Landed = Callable[[str, List[str], Optional[str]], None]
+@dataclass(frozen=True)
+class Landing:
+    """These accounts of ``cloud`` landed (``error`` None) or did not."""
+    cloud: str
+    keys: List[str]
+    error: Optional[str] = None
 
 
 class Sink:
+    def __init__(self) -> None:
+        self._landings: "queue.SimpleQueue[Landing]" = queue.SimpleQueue()
+
+    def landed(self) -> List[Landing]:
+        """What landed, or failed to, since the last call."""
+        out = []
+        while True:
+            try:
+                out.append(self._landings.get_nowait())
+            except queue.Empty:
+                return out
+
     def account_ready(self, key: str, spool: AccountSpool) -> None:
         raise NotImplementedError
 
@@ -36,12 +54,12 @@ class Sink:
 
 class CoreSink(Sink):
     def __init__(self, graph: CoreGraph, task_id: Optional[str], wait_for_result: bool, merge_kind: str,
-                 pool_size: int, on_landed: Landed) -> None:
+                 pool_size: int) -> None:
+        super().__init__()
         self.graph = graph
         self.task_id = task_id
         self.wait_for_result = wait_for_result
         self.merge_kind = merge_kind
-        self.on_landed = on_landed
         self.pool = DaemonPool(pool_size, "upload")
         self.futures: List[Future] = []
         self.by_cloud: Dict[str, List[tuple]] = {}
@@ -75,10 +93,10 @@ class CoreSink(Sink):
             log.info("uploaded %s: %d nodes, %d edges (status %d, %d attempt(s))%s", what, stream.nodes,
                      stream.edges, result.status, result.attempts, f", core: {result.counts}" if result.counts else "",
                      **account_fields(cloud, keys[0].split(":", 1)[1] if len(keys) == 1 else ""))
-            self.on_landed(cloud, keys, None)
+            self._landings.put(Landing(cloud, keys))
         except (UploadFailed, Exception) as ex:  # one failed upload must not stop the others
             log.error("upload of %s failed: %s", what, ex)
-            self.on_landed(cloud, keys, f"upload failed: {ex}")
+            self._landings.put(Landing(cloud, keys, f"upload failed: {ex}"))
 
 
 class FileSink(Sink):
@@ -88,10 +106,10 @@ class FileSink(Sink):
     that is not a regular file (``/dev/stdout``, a pipe) is written directly. ``--output DIR/``: one file
     per account, as the core would get each upload in ``account`` mode, each complete when it appears."""
 
-    def __init__(self, target: str, on_landed: Landed, stopping: threading.Event) -> None:
+    def __init__(self, target: str, stopping: threading.Event) -> None:
+        super().__init__()
         self.per_account = target.endswith(os.sep) or os.path.isdir(target)
         self.target = target
-        self.on_landed = on_landed
         self.stopping = stopping
         self._lock = threading.Lock()
         self._file = None
@@ -119,9 +137,9 @@ class FileSink(Sink):
             else:
                 with self._lock:
                     self._write_shared(spool)
-            self.on_landed(spool.cloud, [key], None)
+            self._landings.put(Landing(spool.cloud, [key]))
         except OSError as ex:
-            self.on_landed(spool.cloud, [key], f"writing the output failed: {ex}")
+            self._landings.put(Landing(spool.cloud, [key], f"writing the output failed: {ex}"))
 
     def _write_shared(self, spool: AccountSpool) -> None:
         """Root first, each cloud once, then the account's lines, streamed to the file as they come."""

@@ -88,6 +88,22 @@ class ActionLink(Link):
             except CoreError as ex:
                 raise LinkDown(f"subscribing to {action} failed: {ex.reason}") from None
 
+    def add(self, action: str, handler: ActionHandler) -> None:
+        """Take ``action`` from now on (the config switched it on at run time)."""
+        self.handlers[action] = handler
+        try:
+            self.before_connect()  # re-POSTs every subscription; the next reconnect does too
+        except LinkDown as ex:
+            log.warning("subscribing to %s failed (retried on the next reconnect): %s", action, ex)
+
+    def remove(self, action: str) -> None:
+        """Take ``action`` no more (the config switched it off at run time)."""
+        self.handlers.pop(action, None)
+        try:
+            self.api.unsubscribe(f"unsubscribing {action}", self.subscriber, action, timeout=5)
+        except CoreError as ex:
+            log.warning("unsubscribing from %s failed: %s", action, ex.reason)
+
     def unsubscribe(self, deadline: float) -> None:
         """Remove our subscriptions so the core stops waiting for a worker that is gone; gives up at
         ``deadline`` (monotonic), the core then purges them by itself after 3 minutes."""

@@ -162,6 +162,11 @@ class CoreApi:
         """404: the core no longer had it, which is what was asked."""
         self.call(what, "DELETE", f"/subscriber/{subscriber}/{action}", ok=(200, 204, 404), timeout=timeout)
 
+    def collect_subscribers(self) -> Any:
+        """Who subscribes to ``collect`` now: the core's JSON answer (a list of subscribers)."""
+        return self.call("listing the subscribers of collect", "GET", "/subscribers/for/collect",
+                         headers=JSON_ANSWER).json()
+
     # ---- config ----------------------------------------------------------------------------------
 
     def get_config(self, what: str, config_id: str, params: Json) -> Optional[requests.Response]:

@@ -1,6 +1,7 @@
 """HTTP access to the core: base URL, token, TLS settings, one keep-alive session."""
 from __future__ import annotations
 
+import argparse
 import logging
 import ssl
 import threading
@@ -10,7 +11,8 @@ from typing import Any, Dict, Optional, Tuple, Union
 import requests
 import urllib3
 
-from worker.core.errors import CoreRejected, FatalError
+from worker.core import tls
+from worker.core.errors import FatalError
 from worker.core.tokens import TokenCache
 
 log = logging.getLogger(__name__)
@@ -58,14 +60,6 @@ class CoreClient:
         return self.session.request(method, self.url + path, headers=all_headers, verify=self.verify,
                                     timeout=timeout or self.timeout, **kw)
 
-    def expect(self, response: requests.Response, what: str, *ok: int) -> requests.Response:
-        if response.status_code in (ok or (200,)):
-            return response
-        if response.status_code == 401:
-            raise FatalError(f"{what}: the core rejected our token (401): wrong PSK, or the worker's clock "
-                             f"runs more than 5 minutes behind the core's?")
-        raise CoreRejected(what, response.status_code, response.text)
-
     def sslopt(self) -> Dict[str, Any]:
         """websocket-client TLS options matching the HTTP settings."""
         if not self.tls:
@@ -99,3 +93,17 @@ class CoreClient:
                                  f"(last: {last})")
             if stop is None:
                 time.sleep(interval)
+
+
+def connect(args: argparse.Namespace, stop: Optional[threading.Event] = None) -> CoreClient:
+    """Wait for the core, then set up TLS the way the core expects (protocol memo §1.2, §1.4)."""
+    url = args.resotocore_uri.rstrip("/")
+    probe = CoreClient(url, args.psk, verify=False)
+    probe.wait_ready(max_wait=args.ready_timeout, stop=stop)
+    if not url.startswith("https://"):
+        return CoreClient(url, args.psk)
+    if args.no_verify_certs:
+        log.warning("--no-verify-certs: the core's certificate is not checked")
+        return CoreClient(url, args.psk, verify=False)
+    ca_pem = tls.load_ca_file(args.ca_cert) if args.ca_cert else tls.fetch_ca(url, args.psk)
+    return CoreClient(url, args.psk, verify=tls.write_bundle(ca_pem))

@@ -14,7 +14,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from worker.config import WorkerConfig, defaults
 from worker.config_model import config_model
+from worker.core.api import CoreApi
 from worker.core.client import CoreClient
+from worker.core.errors import CoreRejected
 from worker.core.link import Link
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class ConfigStore:
     def __init__(self, client: CoreClient, config_id: str, schemas: Dict[str, Json],
                  overrides: List[Tuple[str, str, Any]]) -> None:
         self.client = client
+        self.api = CoreApi(client)
         self.config_id = config_id
         self.schemas = schemas
         self.overrides = overrides
@@ -56,11 +59,9 @@ class ConfigStore:
         self._lock = threading.Lock()
 
     def fetch(self) -> Tuple[Optional[Json], Json]:
-        response = self.client.request("GET", f"/config/{self.config_id}", params=QUERY,
-                                       headers={"Accept": "application/json"})
-        if response.status_code == 404:
+        response = self.api.get_config(f"GET /config/{self.config_id}", self.config_id, QUERY)
+        if response is None:
             return None, {}
-        self.client.expect(response, f"GET /config/{self.config_id}")
         self.revision = response.headers.get("Resoto-Config-Revision", self.revision)
         body = response.json()
         config = body.get("config") if isinstance(body, dict) else None
@@ -79,19 +80,21 @@ class ConfigStore:
         stored, raw = self.fetch()
         self._apply(stored, reload=False)
         model = config_model(self.schemas)
-        response = self.client.request("PATCH", "/configs/model", json=model)
-        if response.status_code != 200:
+        try:
+            self.api.update_config_model("registering the config model", model)
+        except CoreRejected as ex:
             log.error("config: registering the config model failed (%s: %s); not storing the config",
-                      response.status_code, response.text[:300])
+                      ex.status, ex.body[:300])
             return self.current
         body = self._to_store(raw)
-        response = self.client.request("PUT", f"/config/{self.config_id}", json=body)
-        if response.status_code == 200:
+        try:
+            response = self.api.put_config(f"storing {self.config_id}", self.config_id, body)
+        except CoreRejected as ex:
+            log.error("config: storing %s failed: %s %s", self.config_id, ex.status, ex.body[:300])
+        else:
             self.revision = response.headers.get("Resoto-Config-Revision", self.revision)
             log.info("config: stored %s (sections %s), revision %s", self.config_id, ", ".join(sorted(body)),
                      self.revision)
-        else:
-            log.error("config: storing %s failed: %s %s", self.config_id, response.status_code, response.text[:300])
         return self.current
 
     def _to_store(self, raw: Json) -> Json:
