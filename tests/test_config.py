@@ -14,15 +14,15 @@ SCHEMAS = {"resotoworker": worker_schema(),
 
 
 def test_defaults_match_the_reference():
-    worker = WorkerConfig(SCHEMAS).worker
-    assert worker["graph"] == "resoto" and worker["timeout"] == 10800 and worker["pool_size"] == 5
-    assert worker["graph_merge_kind"] == "account" and worker["fork_process"] is True
-    assert worker["cleanup"] is False and worker["cleanup_dry_run"] is True and worker["web_port"] == 9956
+    settings = WorkerConfig(SCHEMAS).resotoworker
+    assert settings["graph"] == "resoto" and settings["timeout"] == 10800 and settings["pool_size"] == 5
+    assert settings["graph_merge_kind"] == "account" and settings["fork_process"] is True
+    assert settings["cleanup"] is False and settings["cleanup_dry_run"] is True and settings["web_port"] == 9956
 
 
 def test_a_bad_stored_value_names_the_key_and_falls_back():
     config = WorkerConfig(SCHEMAS, {"resotoworker": {"pool_size": -1, "graph": "ok"}, "example": {"accounts": "x"}})
-    assert config.worker["pool_size"] == 5 and config.worker["graph"] == "ok"
+    assert config.resotoworker["pool_size"] == 5 and config.resotoworker["graph"] == "ok"
     assert config.section("example")["accounts"] == 2
     assert any("resotoworker.pool_size" in p and "minimum" in p for p in config.problems)
     assert any("example.accounts" in p for p in config.problems)
@@ -31,19 +31,19 @@ def test_a_bad_stored_value_names_the_key_and_falls_back():
 def test_reload_keeps_the_previous_good_value():
     first = WorkerConfig(SCHEMAS, {"resotoworker": {"pool_size": 7}})
     second = WorkerConfig(SCHEMAS, {"resotoworker": {"pool_size": 0}}, previous=first)
-    assert second.worker["pool_size"] == 7
+    assert second.resotoworker["pool_size"] == 7
 
 
 @pytest.mark.parametrize("stored", [["not", "sections"], "text", 42])
 def test_a_config_that_is_not_an_object_is_named_and_the_defaults_apply(stored):
     config = WorkerConfig(SCHEMAS, stored)
-    assert config.worker["pool_size"] == 5 and config.problems and "not an object" in config.problems[0]
+    assert config.resotoworker["pool_size"] == 5 and config.problems and "not an object" in config.problems[0]
 
 
 def test_a_section_of_the_wrong_type_is_named_and_falls_back_to_the_previous_section():
     first = WorkerConfig(SCHEMAS, {"resotoworker": {"pool_size": 7}, "example": {"accounts": 4}})
     second = WorkerConfig(SCHEMAS, {"resotoworker": [1, 2], "example": 3}, previous=first)
-    assert second.worker["pool_size"] == 7 and second.section("example")["accounts"] == 4
+    assert second.resotoworker["pool_size"] == 7 and second.section("example")["accounts"] == 4
     assert [p.split(":")[0] for p in second.problems] == ["resotoworker", "example"]
 
 
@@ -56,7 +56,7 @@ def test_overrides_are_typed_by_the_schema():
         with pytest.raises(OverrideError, match=reason):
             parse_override(bad, SCHEMAS)
     config = WorkerConfig(SCHEMAS, {"resotoworker": {"pool_size": 3}}, [("resotoworker", "pool_size", 9)])
-    assert config.worker["pool_size"] == 9
+    assert config.resotoworker["pool_size"] == 9
 
 
 def test_restart_required_changes_ignore_overrides():

@@ -291,7 +291,7 @@ class CleanupRun:
         self.client = client
         self.mine = mine  # (cloud, account id) -> whether this worker's shard has it; None: every account
         self.config = config
-        self.worker = config.worker
+        self.settings = config.resotoworker
         self.clouds = clouds
         self.info = info
         self.pool: Optional[Pool] = None
@@ -304,7 +304,7 @@ class CleanupRun:
 
     def fetch_plan(self) -> Tuple[Dict[NodeId, Json], List[Tuple[NodeId, NodeId, str]]]:
         try:
-            text = CoreApi(self.client).search_graph("fetching the cleanup plan", self.worker["graph"],
+            text = CoreApi(self.client).search_graph("fetching the cleanup plan", self.settings["graph"],
                                                      plan_query(self.clouds))
         except CoreError as ex:
             raise CleanupError(f"fetching the cleanup plan failed: {ex.reason}") from None
@@ -312,7 +312,7 @@ class CleanupRun:
         return parse_plan(lines)
 
     def run(self) -> CleanupSummary:
-        dry_run = bool(self.worker["cleanup_dry_run"])
+        dry_run = bool(self.settings["cleanup_dry_run"])
         summary = CleanupSummary(dry_run=dry_run)
         nodes, edges = self.fetch_plan()
         deps = delete_dependencies(nodes, edges)
@@ -336,13 +336,13 @@ class CleanupRun:
             members[key] = sorted(group)
             pairs = [[src, dst] for src, before in sorted(group.items()) for dst in sorted(before)]
             jobs.append(Job(key, cleanup_account, (cloud, self.config.section(cloud), [nodes[n] for n in members[key]],
-                                                   pairs, self.worker["cleanup_pool_size"], dry_run),
+                                                   pairs, self.settings["cleanup_pool_size"], dry_run),
                             {"cloud": cloud, "account": account}))
         log.info("cleanup%s: %d marked resource(s) in %d account(s)", " (dry run)" if dry_run else "",
                  sum(len(m) for m in members.values()), len(jobs))
         if jobs and not self._stopped.is_set():
-            self.pool = Pool(self.worker["pool_size"], self.worker["fork_process"], self.worker["account_timeout"],
-                             self.worker["child_memory_limit_mb"])
+            self.pool = Pool(self.settings["pool_size"], self.settings["fork_process"], self.settings["account_timeout"],
+                             self.settings["child_memory_limit_mb"])
 
             def on_message(key: str, message: Json) -> None:
                 if message.get("type") == "outcome":
@@ -387,6 +387,6 @@ class CleanupRun:
             return
         body = "".join(json.dumps(line) + "\n" for line in lines)
         try:
-            CoreApi(self.client).patch_nodes("reporting the cleanup", self.worker["graph"], body.encode("utf-8"))
+            CoreApi(self.client).patch_nodes("reporting the cleanup", self.settings["graph"], body.encode("utf-8"))
         except CoreError as ex:
             raise CleanupError(f"{summary.text()}, but reporting to the core failed: {ex.reason}") from None

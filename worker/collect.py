@@ -164,7 +164,7 @@ class CollectRun:
                  view: Optional[View] = None, split: Optional[Split] = None) -> None:
         self.collectors = collectors
         self.config = config
-        self.worker = config.worker
+        self.settings = config.resotoworker
         self.clouds = clouds
         self.sink = sink
         self.spools: Dict[str, str] = {}
@@ -175,8 +175,8 @@ class CollectRun:
         self.reports: Dict[str, AccountReport] = {}
         self.cloud_errors: Dict[str, str] = {}
         # one pool for the listing, the collect and any take-over: a stop at any time stops the rest
-        self.pool = Pool(size=self.worker["pool_size"], fork=self.worker["fork_process"],
-                         timeout=self.worker["account_timeout"], memory_limit_mb=self.worker["child_memory_limit_mb"])
+        self.pool = Pool(size=self.settings["pool_size"], fork=self.settings["fork_process"],
+                         timeout=self.settings["account_timeout"], memory_limit_mb=self.settings["child_memory_limit_mb"])
         # the shard of this run (None: every account), taken when the step began, and what tells which of
         # its members left during the run (None: nobody can leave, as with INDEX/COUNT)
         self.view = view
@@ -189,7 +189,7 @@ class CollectRun:
 
     def run(self) -> CollectSummary:
         started = time.monotonic()
-        spools = SpoolDir(self.worker["tempdir"])
+        spools = SpoolDir(self.settings["tempdir"])
         view = self.view
         try:
             estate = self._list_accounts()
@@ -198,7 +198,7 @@ class CollectRun:
             self.watcher.listed(len(jobs))
             share = f" (shard {view}: {len(jobs)} of {sum(len(a) for a in estate.values())})" if view else ""
             log.info("collecting %d account(s) of %s%s with %d %s", len(jobs), ", ".join(self.clouds) or "no cloud",
-                     share, self.worker["pool_size"], "processes" if self.worker["fork_process"] else "threads")
+                     share, self.settings["pool_size"], "processes" if self.settings["fork_process"] else "threads")
             self.pool.run(jobs, self._on_message, self._on_done)
             view = self._take_over(estate, view, spools.path)
             self.sink.finish()
@@ -208,9 +208,9 @@ class CollectRun:
             self.sink.abort()
             raise
         finally:
-            if self.worker["debug_dump_json"]:
+            if self.settings["debug_dump_json"]:
                 log.info("debug_dump_json: keeping the spool files in %s", spools.path)
-            spools.close(keep=self.worker["debug_dump_json"])
+            spools.close(keep=self.settings["debug_dump_json"])
         summary = CollectSummary(list(self.reports.values()), dict(self.cloud_errors), time.monotonic() - started,
                                  {cloud: len(accounts) for cloud, accounts in estate.items()}, view)
         METRICS.collect_done(summary)

@@ -333,7 +333,8 @@ class WorkerConfig:
         return self.sections[name]
 
     @property
-    def worker(self) -> Json:
+    def resotoworker(self) -> Json:
+        """The worker's own section, ``resotoworker``."""
         return self.sections[WORKER_SECTION]
 
     def restart_required_changes(self, other: "WorkerConfig") -> List[str]:

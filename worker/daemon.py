@@ -58,8 +58,8 @@ class Daemon:
         self.store = ConfigStore(self.client, self.args.config_id, schemas, overrides)
         self.store.startup()
         self.store.listeners.append(self._config_changed)
-        spool.remove_stale(self.store.current.worker["tempdir"])
-        write_home_files(self.store.current.worker)
+        spool.remove_stale(self.store.current.resotoworker["tempdir"])
+        write_home_files(self.store.current.resotoworker)
         self._log_active()
         self.fleet = Fleet(CoreApi(self.client).collect_subscribers, self.args.subscriber_id)
         if self.fleet.name is not None:
@@ -71,7 +71,7 @@ class Daemon:
         self.handlers = ActionHandlers(self.client, self.registry, lambda: self.store.current, self.fleet, self.stop,
                                        collected=self._owned_now)
         self.actions = ActionLink(self.client, self.args.subscriber_id, self.handlers.table(),
-                                  timeout=lambda: self.store.current.worker["timeout"])
+                                  timeout=lambda: self.store.current.resotoworker["timeout"])
         self.tasks = TaskLink(self.client, self._task_handlers, self._run_task)
         self._apply_bounds(self.store.current)
         self._start_web()
@@ -117,7 +117,7 @@ class Daemon:
         share of resotoworker.shutdown_timeout, whatever the core or a collector does meanwhile. Threads
         still busy at the end (an upload waiting for a stalled core) are daemon threads and do not hold
         up the exit."""
-        bound = self.store.current.worker["shutdown_timeout"]
+        bound = self.store.current.resotoworker["shutdown_timeout"]
         started = time.monotonic()
 
         def by(share: float) -> float:
@@ -151,9 +151,9 @@ class Daemon:
 
     def _apply_bounds(self, config: WorkerConfig) -> None:
         """The waits for the core come from the config, at start and after every change."""
-        self.client.use_bounds(config.worker)
+        self.client.use_bounds(config.resotoworker)
         for link in self._links():
-            link.max_backoff = config.worker["core_reconnect_max_wait"]
+            link.max_backoff = config.resotoworker["core_reconnect_max_wait"]
 
     # ---- web server, metrics ---------------------------------------------------------------------
 
@@ -161,20 +161,20 @@ class Daemon:
         return {link.name: link.connected.is_set() for link in (self.actions, self.tasks, self.events)}
 
     def _start_web(self) -> None:
-        worker = self.store.current.worker
+        settings = self.store.current.resotoworker
         METRICS.before_scrape = self._feed_metrics
         try:
             tls = certs.web_tls(self.client, self.args.cert, self.args.cert_key, self.args.cert_key_pass,
-                                self.args.subscriber_id, worker["no_tls"])
+                                self.args.subscriber_id, settings["no_tls"])
         except (FatalError, CoreRejected, OSError) as ex:
             log.error("web server: no TLS certificate (%s); serving plain HTTP", ex)
             tls = None
         try:
-            self.web = WebServer(worker["web_host"], worker["web_port"], worker["web_path"], self._link_states,
-                                 self._collector_names, METRICS, tls, worker["web_request_timeout"]).start()
+            self.web = WebServer(settings["web_host"], settings["web_port"], settings["web_path"], self._link_states,
+                                 self._collector_names, METRICS, tls, settings["web_request_timeout"]).start()
         except OSError as ex:
-            log.error("web server: cannot listen on %s port %s: %s (running without it)", worker["web_host"],
-                      worker["web_port"], ex)
+            log.error("web server: cannot listen on %s port %s: %s (running without it)", settings["web_host"],
+                      settings["web_port"], ex)
 
     def _collector_names(self) -> tuple:
         clouds, _ = active_clouds(self.store.current, self.registry)
@@ -183,7 +183,7 @@ class Daemon:
     def _feed_metrics(self, metrics: Metrics) -> None:
         link_metrics(metrics, self._link_states())
         metrics.pool_busy.set(self.handlers.busy())
-        metrics.pool_size.set(self.store.current.worker["pool_size"])
+        metrics.pool_size.set(self.store.current.resotoworker["pool_size"])
 
     def _config_changed(self, old: WorkerConfig, new: WorkerConfig) -> None:
         self._apply_bounds(new)
@@ -193,8 +193,8 @@ class Daemon:
             self.restart = True
             self.stop.set()
             return
-        if bool(new.worker["cleanup_expired"]) != bool(old.worker["cleanup_expired"]):
-            self._subscribe_cleanup_plan(bool(new.worker["cleanup_expired"]))
+        if bool(new.resotoworker["cleanup_expired"]) != bool(old.resotoworker["cleanup_expired"]):
+            self._subscribe_cleanup_plan(bool(new.resotoworker["cleanup_expired"]))
 
     def _subscribe_cleanup_plan(self, enabled: bool) -> None:
         """cleanup_expired switched at run time: add or drop the cleanup_plan subscription in place."""

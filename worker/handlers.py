@@ -27,7 +27,7 @@ SHUTTING_DOWN = "the worker is shutting down"
 
 def active_clouds(config: WorkerConfig, registry: Collectors, wanted: Optional[List[str]] = None) -> tuple:
     """(clouds to collect, problems): configured ∩ installed, unknown names reported."""
-    names = wanted if wanted is not None else config.worker["collector"]
+    names = wanted if wanted is not None else config.resotoworker["collector"]
     unknown = [n for n in names if n not in registry.infos]
     problems = [f"collector {n!r} is configured but not installed (installed: {', '.join(registry.names) or 'none'})"
                 for n in unknown]
@@ -70,7 +70,7 @@ class ActionHandlers:
     def table(self) -> Dict[str, Any]:
         """The actions to subscribe to at start; ``cleanup_plan`` only with resotoworker.cleanup_expired."""
         handlers = {"collect": self.collect, "cleanup": self.cleanup}
-        if self.config().worker["cleanup_expired"]:
+        if self.config().resotoworker["cleanup_expired"]:
             handlers["cleanup_plan"] = self.cleanup_plan
         return handlers
 
@@ -110,12 +110,12 @@ class ActionHandlers:
             log.warning("collect %s: nothing to do: %s", data.get("task"), reason)
             feedback.info("info", f"nothing collected: {reason}")
             return None
-        worker = config.worker
+        settings = config.resotoworker
         try:
-            graph = prepared_graph(self.client, worker, self.registry, clouds, self.stopping)
+            graph = prepared_graph(self.client, settings, self.registry, clouds, self.stopping)
         except UploadFailed as ex:
-            return f"could not prepare graph {worker['graph']}: {ex}"
-        run = CollectRun(self.registry, config, clouds, sink=core_sink(graph, data.get("task"), worker),
+            return f"could not prepare graph {settings['graph']}: {ex}"
+        run = CollectRun(self.registry, config, clouds, sink=core_sink(graph, data.get("task"), settings),
                          task=data, progress=feedback.progress, error=lambda m, ctx: feedback.error(m, ctx),
                          view=view, split=split)
 
@@ -138,10 +138,10 @@ class ActionHandlers:
 
     def _split(self, config: WorkerConfig) -> Optional[Split]:
         """What resotoworker.shard says now (it may change between two collects)."""
-        shard = parse_shard(config.worker["shard"])  # valid: checked with the config
+        shard = parse_shard(config.resotoworker["shard"])  # valid: checked with the config
         if shard is None:
             return None
-        self.fleet.settle = config.worker["shard_settle"]
+        self.fleet.settle = config.resotoworker["shard_settle"]
         return self.fleet if shard.auto else FixedSplit(shard)
 
     def _collect_view(self, split: Optional[Split], data: Json) -> Optional[View]:
@@ -160,7 +160,7 @@ class ActionHandlers:
     # ---- cleanup ---------------------------------------------------------------------------------
 
     def cleanup(self, message_type: str, data: Json, feedback: Feedback) -> Optional[str]:
-        if not self.config().worker["cleanup"]:
+        if not self.config().resotoworker["cleanup"]:
             log.info("cleanup %s: cleanup is disabled (resotoworker.cleanup=false); nothing to do", data.get("task"))
             return None
         config = self.config()
@@ -192,12 +192,12 @@ class ActionHandlers:
         return SHUTTING_DOWN if self.stopping.is_set() else None
 
     def cleanup_plan(self, message_type: str, data: Json, feedback: Feedback) -> Optional[str]:
-        worker = self.config().worker
-        if not worker["cleanup_expired"]:
+        settings = self.config().resotoworker
+        if not settings["cleanup_expired"]:
             log.info("cleanup_plan %s: resotoworker.cleanup_expired is false; nothing to do", data.get("task"))
             return None
         try:
-            cleanup_plan.mark_expired(self.client, worker["graph"], worker["cleanup_expired_dry_run"],
+            cleanup_plan.mark_expired(self.client, settings["graph"], settings["cleanup_expired_dry_run"],
                                       info=feedback.info)
         except cleanup_plan.CleanupPlanError as ex:
             return str(ex)

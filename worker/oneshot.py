@@ -172,20 +172,20 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
     else:
         client = connect(args, stop.event)
         config = ConfigStore(client, args.config_id, schemas, overrides).load()
-        client.use_bounds(config.worker)
-    worker = config.worker
-    spool.remove_stale(worker["tempdir"])
-    write_home_files(worker)
-    if worker["fork_process"]:
+        client.use_bounds(config.resotoworker)
+    settings = config.resotoworker
+    spool.remove_stale(settings["tempdir"])
+    write_home_files(settings)
+    if settings["fork_process"]:
         start_fork_server()  # its preload runs while we list clouds, prepare the graph, …
-    wanted = args.collector or worker["collector"] or registry.names
+    wanted = args.collector or settings["collector"] or registry.names
     clouds, problems = active_clouds(config, registry, wanted)
     for problem in problems:
         log.error("%s", problem)
     if not clouds:
         raise FatalError(f"no collector to run: asked for {', '.join(wanted) or 'none'}, installed: "
                          f"{', '.join(registry.names) or 'none'}")
-    shard = parse_shard(worker["shard"])  # valid: checked with the config
+    shard = parse_shard(settings["shard"])  # valid: checked with the config
     if shard is not None and shard.auto:
         raise UsageError("resotoworker.shard is auto in the config, but the one-shot collect has no peers: give it "
                          "--shard INDEX/COUNT, or --override resotoworker.shard=null for every account")
@@ -193,13 +193,13 @@ def _collect(args: argparse.Namespace, registry: Any, schemas: Any, overrides: L
     if not args.output:
         assert client is not None
         try:
-            graph = prepared_graph(client, worker, registry, clouds, stop.event)
+            graph = prepared_graph(client, settings, registry, clouds, stop.event)
         except UploadFailed as ex:
             raise FatalError(str(ex)) from None
     display = ProgressDisplay(sys.stderr.isatty() and not args.no_progress)
     try:
         # no task id: there is no workflow to tie the upload to (deferred edges wait for the next one)
-        sink = core_sink(graph, None, worker) if graph is not None else FileSink(args.output, stop.event)
+        sink = core_sink(graph, None, settings) if graph is not None else FileSink(args.output, stop.event)
         collect = CollectRun(registry, config, clouds, sink=sink, watcher=display,
                              view=FixedSplit(shard).view() if shard else None)
     except OSError as ex:

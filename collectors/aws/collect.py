@@ -32,7 +32,7 @@ from collectors.aws.kind import Json, Kind, value
 from collectors.aws.metrics import Metered, Windows, duration, measure
 from collectors.aws.regions import GLOBAL_REGION_NAME, global_region_id, region_node, regions_to_collect
 from collectors.aws.resources.base import Partial
-from collectors.aws.shape import BadItem, Link, Ref, Scope, node
+from collectors.aws.shape import BadItem, EdgeEnd, Ref, Scope, node
 from collectors.aws.table import Fetch, fetches, items_of
 from collectors.common.model import Problem
 from collectors.common.plugin import report_retries
@@ -173,7 +173,7 @@ class AccountCollector:
         all_kinds = [k for f in fetches() for k in f.kinds]
         self.global_kinds = {k.name for k in all_kinds if k.is_global} | {"aws_account"}
         self.index = NodeIndex({e.kind for k in all_kinds for e in k.edges if e.by == "name"})
-        self.links: List[Tuple[str, str, List[Link]]] = []  # (part, node id, its links)
+        self.links: List[Tuple[str, str, List[EdgeEnd]]] = []  # (part, node id, its links)
         self.region_nodes: Dict[str, str] = {}
         self.not_enabled: Set[Tuple[str, ...]] = set()  # (service, region[, code]) already reported
 

@@ -14,7 +14,7 @@ from urllib.parse import quote_plus
 from collectors.aws.kind import OUT, Edge, Json, Kind, value, values
 from collectors.aws.metrics import Metered
 from collectors.aws.model import model, template_of
-from collectors.common.edges import Link
+from collectors.common.edges import EdgeEnd
 from collectors.common.model import Problem
 from collectors.common.tags import tag_dict
 
@@ -51,7 +51,7 @@ class Node:
     reported: Json
     metadata: Optional[Json] = None
     key: Optional[tuple] = None
-    links: List[Link] = field(default_factory=list)
+    links: List[EdgeEnd] = field(default_factory=list)
     usage: Optional[Json] = None
 
 
@@ -99,16 +99,16 @@ def metadata(kind: Kind, reported: Json, item: Json, scope: Scope) -> Optional[J
     return meta or None
 
 
-def links(edge: Edge, item: Json) -> List[Link]:
+def links(edge: Edge, item: Json) -> List[EdgeEnd]:
     found = []
     for key in values(item, edge.path):
         if key in ("", None):
             continue
         other = Ref(edge.kind, str(tuple(key) if isinstance(key, list) else key), edge.by)
         if edge.default is not None:
-            found.append(Link(other, "default", edge.default == OUT))
+            found.append(EdgeEnd(other, "default", edge.default == OUT))
         if edge.delete is not None:
-            found.append(Link(other, "delete", edge.delete == OUT))
+            found.append(EdgeEnd(other, "delete", edge.delete == OUT))
     return found
 
 

@@ -39,7 +39,7 @@ from collectors.azure.metrics import metrics_query, usage_of
 from collectors.azure.registry import BY_NAME, KINDS, children_of, kind_of_type
 from collectors.azure.resources import base
 from collectors.azure.resources.compute import VIRTUAL_MACHINE
-from collectors.azure.shape import BadItem, Link, Node, node, with_times
+from collectors.azure.shape import BadItem, EdgeEnd, Node, node, with_times
 from collectors.common.model import Problem
 from collectors.common.plugin import report_retries
 from hookspecs import Account, Builder, Progress
@@ -120,7 +120,7 @@ class Index:
             return [found] if found else []
         return self.by_key.get((kind, by, key.lower()), [])
 
-    def resolve(self, link: Link) -> List[Entry]:
+    def resolve(self, link: EdgeEnd) -> List[Entry]:
         ref = link.other
         if ref.via is None:
             return self.find(ref.kind, ref.key, ref.by)

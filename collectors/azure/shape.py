@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Tuple
 
 from collectors.azure.kind import LOCATION, OUT, Json, Kind, Via, value, values
 from collectors.azure.model import model
-from collectors.common.edges import Link
+from collectors.common.edges import EdgeEnd
 from collectors.common.model import Problem, parse_time
 from collectors.common.tags import tag_dict
 
@@ -37,7 +37,7 @@ class Node:
     reported: Json
     metadata: Json
     location: Optional[str] = None  # the location the item names (lower case)
-    links: List[Link] = field(default_factory=list)
+    links: List[EdgeEnd] = field(default_factory=list)
     keys: Dict[str, List[str]] = field(default_factory=dict)  # key name → values (lower case)
     via_ids: Dict[str, List[str]] = field(default_factory=dict)  # Via path → ARM ids at it (lower case)
 
@@ -105,9 +105,9 @@ def node(kind: Kind, item: Json, location: Optional[str] = None, problems: Optio
                 continue
             other = Ref(edge.kind, str(key), edge.by, edge.via)
             if edge.default is not None:
-                out.links.append(Link(other, "default", edge.default == OUT))
+                out.links.append(EdgeEnd(other, "default", edge.default == OUT))
             if edge.delete is not None:
-                out.links.append(Link(other, "delete", edge.delete == OUT))
+                out.links.append(EdgeEnd(other, "delete", edge.delete == OUT))
     for key_name, path in kind.keys.items():
         out.keys[key_name] = [str(v).lower() for v in values(item, path) if not isinstance(v, (dict, list))]
     for via in vias_into(kind.name):

@@ -1,5 +1,5 @@
-"""What edge declarations of every collector share: the two directions, a made link, and how the kinds tables
-in the collectors' READMEs describe a kind's edges."""
+"""What edge declarations of every collector share: the two directions, the other end of a made edge, and how
+the kinds tables in the collectors' READMEs describe a kind's edges. (``Link`` in the worker is a websocket.)"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,7 +10,7 @@ OUT = "out"  # the edge goes from me to the other end
 
 
 @dataclass(frozen=True)
-class Link:
+class EdgeEnd:
     """An edge between this node and ``other`` (the collector's reference to a resource): ``outgoing`` says
     whether it starts at this node."""
 
