@@ -34,18 +34,18 @@ def active_clouds(config: WorkerConfig, registry: Collectors, wanted: Optional[L
     return [n for n in names if n in registry.infos], problems
 
 
-def prepared_graph(client: CoreClient, worker: Json, registry: Collectors, clouds: List[str],
+def prepared_graph(client: CoreClient, settings: Json, registry: Collectors, clouds: List[str],
                    stopping: threading.Event) -> CoreGraph:
     """The graph to upload to, its model holding the kinds of ``clouds``; ``UploadFailed`` if the core
     would not take them."""
-    graph = CoreGraph(client, worker, stopping)
+    graph = CoreGraph(client, settings, stopping)
     graph.prepare(graph_model(registry.model(clouds)))
     return graph
 
 
-def core_sink(graph: CoreGraph, task_id: Optional[str], worker: Json) -> CoreSink:
-    return CoreSink(graph, task_id, worker["upload_wait_for_result"], worker["graph_merge_kind"],
-                    worker["graph_sender_pool_size"])
+def core_sink(graph: CoreGraph, task_id: Optional[str], settings: Json) -> CoreSink:
+    return CoreSink(graph, task_id, settings["upload_wait_for_result"], settings["graph_merge_kind"],
+                    settings["graph_sender_pool_size"])
 
 
 class ActionHandlers:

@@ -48,13 +48,13 @@ class CoreGraph:
     """One graph in the core, with the upload settings of a ``resotoworker`` section. ``stopping``
     ends every retry (the daemon's shutdown)."""
 
-    def __init__(self, client: CoreClient, worker: Json, stopping: Optional[threading.Event] = None) -> None:
+    def __init__(self, client: CoreClient, settings: Json, stopping: Optional[threading.Event] = None) -> None:
         self.client = client
         self.api = CoreApi(client)
-        self.graph = worker["graph"]
+        self.graph = settings["graph"]
         self.stopping = stopping or threading.Event()
-        self.retry = Retry(worker["upload_attempts"], worker["upload_retry_max_wait"], worker["upload_retry_budget"],
-                           self.stopping)
+        self.retry = Retry(settings["upload_attempts"], settings["upload_retry_max_wait"],
+                           settings["upload_retry_budget"], self.stopping)
 
     def _call(self, call: str, what: str, send: Callable[[float], requests.Response]) -> requests.Response:
         """``send(left)`` with retries; ``call`` names the kind of request in the metrics."""

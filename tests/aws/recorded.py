@@ -39,15 +39,23 @@ def _metadata(path: Path) -> dict:
     return json.JSONDecoder().raw_decode(text, start)[0]
 
 
+def _description_file(service: str) -> Path:
+    """Where botocore reads ``service``'s description from: its newest API version, the first search path that
+    has it (the choice ``load_service_model`` makes)."""
+    version = _LOADER.determine_latest_version(service, "service-2")
+    for root in _LOADER.search_paths:
+        for name in ("service-2.json", "service-2.json.gz"):
+            path = Path(root) / service / version / name
+            if path.is_file():
+                return path
+    raise FileNotFoundError(f"{service} {version} service-2")
+
+
 @lru_cache(maxsize=None)
 def _services_by_signing_name() -> Dict[str, Tuple[str, ...]]:
-    newest: Dict[str, Path] = {}
-    for root in reversed(_LOADER.search_paths):  # the first search path wins, as in botocore
-        for path in sorted(Path(root).glob("*/*/service-2.json*")):  # <service>/<api version>/
-            newest[path.parent.parent.name] = path
     found: Dict[str, List[str]] = {}
-    for service, path in sorted(newest.items()):
-        meta = _metadata(path)
+    for service in sorted(_LOADER.list_available_services("service-2")):
+        meta = _metadata(_description_file(service))
         found.setdefault(meta.get("signingName", meta.get("endpointPrefix")), []).append(service)
     return {name: tuple(services) for name, services in found.items()}
 

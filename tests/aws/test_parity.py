@@ -119,9 +119,10 @@ def both(aws_env, reference_estate, tmp_path_factory):
         account = Account(id=ACCOUNT, name=ACCOUNT, extra={"profile": None, "partition": "aws", "role_arn": None})
         collected = collect_into_file({"region": REGIONS}, account, out)
         if _served_errors(collected):
-            # moto's server is not thread-safe: under load, a call racing another one to the same region's backend
-            # can fail inside moto (once in four full runs: one region's 1,302 snapshots missing). The worker
-            # reported it as it should; the comparison needs a clean collect, so it gets one more.
+            # once in four full runs under load, one region's 1,302 snapshots were missing (the error text was not
+            # kept; most likely moto's server, which is not thread-safe, failing a call that raced another one to
+            # the same region's backend). The worker reports such an error as it should; the comparison needs a
+            # clean collect, so it gets one more.
             forget_clients()
             collected = collect_into_file({"region": REGIONS}, account, out)
     finally:

@@ -1,5 +1,6 @@
 """What the ``get`` functions of the resource modules share: paging, detail calls per item run a few at a
-time (``for_each``), and detail calls whose error means "not configured" rather than a failure."""
+time (``for_each``), detail calls whose error means "not configured" rather than a failure, and the tags of
+both load balancing APIs, which ask for them alike."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
